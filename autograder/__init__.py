@@ -1,0 +1,1 @@
+"""Grading for the LR-schedules and gradient-clipping course (nbgrader underneath)."""
