@@ -1,0 +1,55 @@
+"""Command line: python -m autograder {grade,release,check-release} ..."""
+import argparse
+import sys
+
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(prog="python -m autograder", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    grade = commands.add_parser("grade", help="grade a class of submissions with nbgrader")
+    grade.add_argument("submissions", help="folder laid out as <student_id>/<assignment_id>/*.ipynb")
+    grade.add_argument("--out", required=True, help="folder for grades.csv, feedback/ and the gradebook")
+    grade.add_argument("--jobs", type=int, default=None, help="submissions graded at once (default: cores)")
+    grade.add_argument("--force", action="store_true", help="regrade submissions graded before")
+    grade.add_argument("--cell-timeout", type=float, default=30, help="seconds one cell may run")
+    grade.add_argument("--budget", type=float, default=120, help="seconds one notebook may run")
+    grade.add_argument("--quiet", action="store_true", help="no progress lines")
+
+    commands.add_parser("release", help="regenerate notebooks/ from solutions/")
+    commands.add_parser("check-release", help="fail if notebooks/ is stale or leaks answers")
+
+    args = parser.parse_args(argv)
+    if args.command == "grade":
+        from .grade import ClassGrader, print_table
+
+        grader = ClassGrader(args.out, jobs=args.jobs, force=args.force,
+                             progress=not args.quiet)
+        grader.limits.cell_timeout, grader.limits.budget = args.cell_timeout, args.budget
+        rows = grader.grade(args.submissions)
+        print_table(rows)
+        errors = [r for r in rows.values() if r.status == "grader-error"]
+        print(f"{len(rows)} rows written to {args.out}/grades.csv"
+              + (f"; {len(errors)} grader errors" if errors else ""))
+        return 1 if errors else 0
+    if args.command == "release":
+        from .release import generate
+
+        for path in generate():
+            print(f"wrote {path}")
+        return 0
+    if args.command == "check-release":
+        from .release import check_release
+
+        problems = check_release()
+        for problem in problems:
+            print(problem, file=sys.stderr)
+        print("notebooks/ is in sync with solutions/ and leaks nothing" if not problems
+              else f"{len(problems)} problems")
+        return 1 if problems else 0
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,70 @@
+"""Where the course lives, and how nbgrader turns solution notebooks into student ones.
+
+Each solution notebook `solutions/<stem>.ipynb` is its own nbgrader assignment with id `<stem>`.
+"""
+import logging
+import os
+import shutil
+import sys
+from pathlib import Path
+
+from traitlets.config import Config
+
+REPO = Path(__file__).resolve().parent.parent
+SOLUTIONS = REPO / "solutions"
+NOTEBOOKS = REPO / "notebooks"
+AUTOGRADER = REPO / "autograder"
+COURSE_ID = "lr-schedules-and-clipping"
+
+# nbgrader's gradebook runs the `alembic` command by name: find it next to this interpreter.
+os.environ["PATH"] = os.path.dirname(sys.executable) + os.pathsep + os.environ.get("PATH", "")
+
+
+class ReleaseError(RuntimeError):
+    """nbgrader could not generate an assignment (bad markup in a solution notebook)."""
+
+
+def assignment_ids():
+    """The assignment ids, one per solution notebook, in course order."""
+    return sorted(path.stem for path in SOLUTIONS.glob("*.ipynb"))
+
+
+def nbgrader_config(root):
+    """The configuration nbgrader runs with for a course rooted at `root`."""
+    config = Config()
+    config.CourseDirectory.root = str(root)
+    config.CourseDirectory.course_id = COURSE_ID
+    # Solution notebooks hold figures in solutions/figures; students never need them.
+    config.CourseDirectory.ignore = [".ipynb_checkpoints", "*.pyc", "__pycache__", "figures"]
+    config.Exchange.root = str(Path(root) / "exchange")
+    return config
+
+
+def nbgrader_api(root):
+    """nbgrader's own Python API for the course at `root`, quiet unless something fails."""
+    from nbgrader.apps import NbGraderAPI
+
+    api = NbGraderAPI(config=nbgrader_config(root))
+    api.log.setLevel(logging.WARNING)
+    return api
+
+
+def build_course(root, assignments=None):
+    """Lay out an nbgrader course at `root` from solutions/ and generate every assignment.
+
+    Returns {assignment_id: path of the released (student) notebook}. The gradebook at
+    root/gradebook.db then knows every assignment, its grade cells and their points.
+    """
+    root = Path(root)
+    released = {}
+    api = nbgrader_api(root)
+    for assignment in assignments or assignment_ids():
+        source_dir = root / "source" / assignment
+        source_dir.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(SOLUTIONS / f"{assignment}.ipynb", source_dir / f"{assignment}.ipynb")
+        result = api.generate_assignment(assignment, force=True, create=True)
+        if not result["success"]:
+            raise ReleaseError(f"nbgrader generate_assignment {assignment} failed:\n"
+                               f"{result.get('error') or result.get('log')}")
+        released[assignment] = root / "release" / assignment / f"{assignment}.ipynb"
+    return released

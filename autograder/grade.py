@@ -1,0 +1,328 @@
+"""Grade a class: every submission gets a row, whatever it holds, and nothing is lost.
+
+Layout in: SUBMISSIONS/<student_id>/<assignment_id>/<any name>.ipynb (nbgrader's).
+Layout out: OUT/grades.csv, OUT/feedback/<student>/<assignment>/*.html, OUT/course/ (the
+nbgrader course with its gradebook.db), OUT/results/ (one JSON per submission, so an
+interrupted run resumes where it stopped).
+"""
+import csv
+import hashlib
+import html
+import io
+import json
+import multiprocessing
+import os
+import sys
+import time
+import traceback
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import nbformat
+
+from .course import SOLUTIONS, assignment_ids, build_course
+from .execute import Limits, run_notebook
+from .gradebook import Recorder
+from .submission import UnreadableNotebook, build_graded_notebook
+
+COLUMNS = ["student_id", "assignment", "score", "max_score", "status", "reason", "notes",
+           "notebook"]
+
+
+@dataclass
+class Submission:
+    student: str
+    assignment: str
+    path: Path = None         # the notebook graded; None when there is none to grade
+    problem: str = ""         # why there is nothing to grade
+    notes: list = field(default_factory=list)
+
+    @property
+    def key(self):
+        return f"{self.student}/{self.assignment}"
+
+
+@dataclass
+class Row:
+    student_id: str
+    assignment: str
+    score: float
+    max_score: float
+    status: str               # graded | incomplete | broken | grader-error
+    reason: str = ""
+    notes: str = ""
+    notebook: str = ""
+
+
+def digest(path):
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+
+
+def atomic_write(path, text):
+    """Write via a temporary file and a rename: a crash leaves the old file or the new one."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    temporary.write_text(text, encoding="utf-8")
+    os.replace(temporary, path)
+
+
+# --- finding submissions -------------------------------------------------------------------
+
+def _visible(path):
+    return not path.name.startswith((".", "_")) and path.name != "__MACOSX"
+
+
+def discover(submissions_dir, known_assignments):
+    """One Submission per student folder and assignment folder, in a stable order."""
+    found = []
+    for student_dir in sorted(p for p in Path(submissions_dir).iterdir() if p.is_dir() and _visible(p)):
+        for folder in sorted(p for p in student_dir.iterdir() if p.is_dir() and _visible(p)):
+            submission = Submission(student_dir.name, folder.name)
+            notebooks = sorted((p for p in folder.glob("*.ipynb") if _visible(p) and p.is_file()),
+                               key=lambda p: (p.stat().st_mtime, p.name))
+            if folder.name not in known_assignments:
+                submission.problem = (f"'{folder.name}' is not an assignment of this course "
+                                      f"(expected one of: {', '.join(sorted(known_assignments))}).")
+            elif not notebooks:
+                submission.problem = "The folder holds no .ipynb file: nothing was submitted."
+            else:
+                submission.path = notebooks[-1]
+                if len(notebooks) > 1:
+                    submission.notes.append(f"{len(notebooks)} notebooks in the folder; graded the "
+                                            f"newest, {notebooks[-1].name}")
+            found.append(submission)
+    return found
+
+
+# --- the parallel part: read, rebuild, execute -----------------------------------------------
+
+def execute_submission(path, released_path, solution_path, limits):
+    """Runs in a worker process. Returns a plain dict (the executed notebook as JSON text)."""
+    released = nbformat.read(str(released_path), as_version=4)
+    solution = nbformat.read(str(solution_path), as_version=4)
+    try:
+        graded = build_graded_notebook(Path(path).read_bytes(), released, solution)
+    except UnreadableNotebook as problem:
+        return {"broken": str(problem)}
+    incidents = run_notebook(graded.notebook, limits)
+    for cell in graded.notebook.cells:
+        if cell.metadata.get("nbgrader", {}).get("grade"):
+            _stderr_to_stdout(cell)
+    return {"notebook": nbformat.writes(graded.notebook),
+            "incidents": [f"{i.kind} in cell {i.cell_index}: {i.message}" for i in incidents],
+            "notes": graded.warnings,
+            "answers": {a.grade_id: a.found for a in graded.answers}}
+
+
+def _stderr_to_stdout(cell):
+    """nbgrader scores a test cell 0 when it wrote to stderr; a warning is not a failure."""
+    for output in cell.get("outputs", []):
+        if output.get("output_type") == "stream" and output.get("name") == "stderr":
+            output["name"] = "stdout"
+
+
+# --- the sequential part: gradebook, reasons, feedback ---------------------------------------
+
+def first_failure(notebook):
+    """One sentence: why the first failing test cell failed, and the answer cell's error if any."""
+    answer_errors = {}
+    for cell in notebook.cells:
+        meta = cell.metadata.get("nbgrader", {})
+        errors = [o for o in cell.get("outputs", []) if o.get("output_type") == "error"]
+        if not errors:
+            continue
+        error = errors[0]
+        if meta.get("solution"):
+            answer_errors[meta["grade_id"]] = _describe(error)
+        elif meta.get("grade"):
+            message = _describe(error)
+            if answer_errors and error.get("ename") in ("NameError", "NotRun", "AttributeError"):
+                grade_id, answer_error = next(iter(answer_errors.items()))
+                return f"{meta['grade_id']}: the answer cell {grade_id} raised {answer_error}"
+            return f"{meta['grade_id']}: {message}"
+    return ""
+
+
+def _describe(error):
+    name, value = error.get("ename", "Error"), str(error.get("evalue", "")).strip()
+    if name == "NotImplementedError":
+        return "NotImplementedError: the exercise is not answered yet (the stub still raises it)."
+    return f"{name}: {value}" if value else f"{name} (no message)"
+
+
+def broken_page(row):
+    return ("<!DOCTYPE html><html><head><meta charset='utf-8'><title>Feedback</title></head>"
+            f"<body><h1>{html.escape(row.assignment)}: {row.score:g} / {row.max_score:g}</h1>"
+            f"<p>Your notebook could not be graded.</p><p>{html.escape(row.reason)}</p>"
+            "</body></html>")
+
+
+class ClassGrader:
+    """Grades one class into OUT; reuses what an earlier run of the same course left there."""
+
+    def __init__(self, out, jobs=None, force=False, limits=None, progress=True):
+        self.out = Path(out)
+        self.jobs = jobs or os.cpu_count() or 1
+        self.force = force
+        self.limits = limits or Limits(threads=max(1, (os.cpu_count() or 1) // self.jobs))
+        self.progress = progress
+        self.course = self.out / "course"
+        self.results = self.out / "results"
+
+    # course ---------------------------------------------------------------------------
+    def solutions_digest(self):
+        parts = [digest(SOLUTIONS / f"{a}.ipynb") for a in assignment_ids()]
+        checks = Path(__file__).with_name("checks.py")
+        parts.append(digest(checks) if checks.exists() else "")
+        return hashlib.sha256("".join(parts).encode()).hexdigest()
+
+    def prepare_course(self):
+        """Build OUT/course from solutions/ unless the same solutions built it before."""
+        stamp = self.course / "solutions.sha256"
+        wanted = self.solutions_digest()
+        if self.force or not stamp.exists() or stamp.read_text() != wanted:
+            import shutil
+            shutil.rmtree(self.course, ignore_errors=True)
+            shutil.rmtree(self.results, ignore_errors=True)
+            build_course(self.course)
+            atomic_write(stamp, wanted)
+        self.released = {a: self.course / "release" / a / f"{a}.ipynb" for a in assignment_ids()}
+        self.recorder = Recorder(self.course)
+
+    # results --------------------------------------------------------------------------
+    def result_path(self, submission):
+        return self.results / submission.student / f"{submission.assignment}.json"
+
+    def cached_row(self, submission):
+        path = self.result_path(submission)
+        if self.force or not path.exists() or submission.path is None:
+            return None
+        saved = json.loads(path.read_text())
+        if saved.get("sha256") != digest(submission.path) or saved.get("file") != str(submission.path):
+            return None
+        return Row(**saved["row"])
+
+    def save(self, submission, row):
+        payload = {"row": asdict(row), "file": str(submission.path) if submission.path else "",
+                   "sha256": digest(submission.path) if submission.path else ""}
+        atomic_write(self.result_path(submission), json.dumps(payload, indent=1))
+
+    def write_csv(self, rows):
+        buffer = io.StringIO()
+        writer = csv.DictWriter(buffer, fieldnames=COLUMNS)
+        writer.writeheader()
+        for row in sorted(rows.values(), key=lambda r: (r.student_id, r.assignment)):
+            writer.writerow({**asdict(row), "score": f"{row.score:g}", "max_score": f"{row.max_score:g}"})
+        atomic_write(self.out / "grades.csv", buffer.getvalue())
+
+    # grading --------------------------------------------------------------------------
+    def max_score(self, assignment):
+        if assignment not in self.released:
+            return 0.0
+        notebook = nbformat.read(str(self.released[assignment]), as_version=4)
+        return float(sum(c.metadata.get("nbgrader", {}).get("points", 0) for c in notebook.cells
+                         if c.metadata.get("nbgrader", {}).get("grade")))
+
+    def finish(self, submission, outcome):
+        """Turn a worker's outcome into a gradebook entry, a feedback page and a row."""
+        notes = "; ".join(submission.notes + outcome.get("notes", []))
+        feedback_dir = self.out / "feedback" / submission.student / submission.assignment
+        notebook_name = submission.path.name if submission.path else ""
+        if "broken" in outcome or submission.problem:
+            reason = submission.problem or outcome["broken"]
+            if submission.assignment in self.released:
+                self.recorder.record_missing(submission.student, submission.assignment)
+            row = Row(submission.student, submission.assignment, 0.0,
+                      self.max_score(submission.assignment), "broken", reason, notes, notebook_name)
+            atomic_write(feedback_dir / f"{submission.assignment}.html", broken_page(row))
+            return row
+        executed = nbformat.reads(outcome["notebook"], as_version=4)
+        self.recorder.record(submission.student, submission.assignment, executed)
+        score, max_score = self.recorder.totals(submission.student, submission.assignment)
+        self.recorder.feedback(submission.student, submission.assignment, feedback_dir)
+        incidents = outcome.get("incidents", [])
+        status = "incomplete" if incidents else "graded"
+        reason = first_failure(executed) if score < max_score else ""
+        if incidents:
+            notes = "; ".join(filter(None, [notes] + incidents))
+        return Row(submission.student, submission.assignment, score, max_score, status,
+                   reason, notes, notebook_name)
+
+    def grade(self, submissions_dir):
+        """Grade every submission under `submissions_dir`; returns the rows by key."""
+        start = time.monotonic()
+        self.prepare_course()
+        submissions = discover(submissions_dir, set(self.released))
+        rows, todo = {}, []
+        for submission in submissions:
+            cached = self.cached_row(submission)
+            if cached:
+                rows[submission.key] = cached
+            else:
+                todo.append(submission)
+        failures = sum(r.score < r.max_score for r in rows.values())
+        total, done = len(submissions), len(rows)
+        self._report(done, total, start, failures, f"{done} already graded" if done else "starting")
+
+        def settle(submission, outcome):
+            nonlocal done, failures
+            try:
+                row = self.finish(submission, outcome)
+            except Exception:
+                row = Row(submission.student, submission.assignment, 0.0,
+                          self.max_score(submission.assignment), "grader-error",
+                          "The grader itself failed on this submission (not the student's "
+                          "fault): " + traceback.format_exc(limit=2).strip().splitlines()[-1],
+                          notebook=submission.path.name if submission.path else "")
+            if row.status != "grader-error":
+                self.save(submission, row)
+            rows[submission.key] = row
+            done += 1
+            failures += row.score < row.max_score
+            self.write_csv(rows)
+            self._report(done, total, start, failures, f"{submission.key}: {row.score:g}/"
+                         f"{row.max_score:g} {row.status}")
+
+        runnable = [s for s in todo if s.path is not None and not s.problem]
+        for submission in todo:
+            if submission not in runnable:
+                settle(submission, {})
+        context = multiprocessing.get_context("spawn")
+        with ProcessPoolExecutor(max_workers=self.jobs, mp_context=context) as pool:
+            futures = {pool.submit(execute_submission, s.path, self.released[s.assignment],
+                                   SOLUTIONS / f"{s.assignment}.ipynb", self.limits): s
+                       for s in runnable}
+            for future in as_completed(futures):
+                submission = futures[future]
+                try:
+                    outcome = future.result()
+                except Exception as error:
+                    outcome = {"crash": f"{type(error).__name__}: {error}"}
+                if "crash" in outcome:
+                    rows[submission.key] = Row(
+                        submission.student, submission.assignment, 0.0,
+                        self.max_score(submission.assignment), "grader-error",
+                        f"The grader itself failed on this submission: {outcome['crash']}",
+                        notebook=submission.path.name)
+                    done += 1
+                    self.write_csv(rows)
+                    continue
+                settle(submission, outcome)
+        self.write_csv(rows)
+        return rows
+
+    def _report(self, done, total, start, failures, last):
+        if self.progress:
+            print(f"[{done:>4}/{total}] {time.monotonic() - start:6.1f}s  below max: {failures}"
+                  f"  {last}", file=sys.stderr, flush=True)
+
+
+def print_table(rows, stream=sys.stdout):
+    width = max([len(r.student_id) for r in rows.values()] + [7])
+    print(f"{'student':<{width}}  {'assignment':<24} {'score':>9}  status      reason", file=stream)
+    for row in sorted(rows.values(), key=lambda r: (r.student_id, r.assignment)):
+        reason = row.reason if len(row.reason) < 90 else row.reason[:87] + "..."
+        print(f"{row.student_id:<{width}}  {row.assignment:<24} {row.score:>4g}/{row.max_score:<4g}"
+              f"  {row.status:<11} {reason}", file=stream)

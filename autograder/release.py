@@ -1,0 +1,68 @@
+"""Generate the student notebooks in notebooks/ from solutions/, and check they are in sync.
+
+The student notebooks are never edited by hand: `nbgrader generate_assignment` makes them, and
+`check_release` fails when a committed one differs from a fresh generation or leaks an answer.
+"""
+import tempfile
+from pathlib import Path
+
+import nbformat
+
+from .course import NOTEBOOKS, SOLUTIONS, assignment_ids, build_course
+
+# Text that must never reach a student: nbgrader's markers and what stood between them.
+LEAK_MARKERS = ("### BEGIN SOLUTION", "### END SOLUTION", "### BEGIN HIDDEN TESTS",
+                "### END HIDDEN TESTS", "from autograder import checks")
+
+
+def generate(destination=NOTEBOOKS):
+    """Write a fresh student notebook for every assignment into `destination`."""
+    destination = Path(destination)
+    destination.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix="course-release-") as root:
+        for assignment, released in build_course(root).items():
+            (destination / f"{assignment}.ipynb").write_bytes(released.read_bytes())
+    stale = {p.stem for p in destination.glob("*.ipynb")} - set(assignment_ids())
+    for stem in stale:
+        (destination / f"{stem}.ipynb").unlink()
+    return sorted(destination.glob("*.ipynb"))
+
+
+def leaks(notebook_path):
+    """Reasons a student notebook would give something away (solutions, hidden tests, outputs)."""
+    notebook = nbformat.read(str(notebook_path), as_version=4)
+    problems = []
+    for index, cell in enumerate(notebook.cells):
+        for marker in LEAK_MARKERS:
+            if marker in cell.source:
+                problems.append(f"cell {index} contains {marker!r}")
+        if cell.cell_type == "code" and (cell.get("outputs") or cell.get("execution_count")):
+            problems.append(f"cell {index} has outputs")
+    return problems
+
+
+def solution_leaks(solution_path):
+    """Solution notebooks are committed without outputs: figures live in solutions/figures."""
+    notebook = nbformat.read(str(solution_path), as_version=4)
+    return [f"cell {i} has outputs" for i, cell in enumerate(notebook.cells)
+            if cell.cell_type == "code" and (cell.get("outputs") or cell.get("execution_count"))]
+
+
+def check_release():
+    """Problems with the committed student notebooks; an empty list means all is well."""
+    problems = []
+    with tempfile.TemporaryDirectory(prefix="course-check-") as fresh_dir:
+        fresh = {p.name: p for p in generate(fresh_dir)}
+        committed = {p.name: p for p in NOTEBOOKS.glob("*.ipynb")}
+        for name in sorted(set(fresh) - set(committed)):
+            problems.append(f"notebooks/{name} is missing: run `make release`")
+        for name in sorted(set(committed) - set(fresh)):
+            problems.append(f"notebooks/{name} has no solution notebook behind it")
+        for name in sorted(set(fresh) & set(committed)):
+            if fresh[name].read_bytes() != committed[name].read_bytes():
+                problems.append(f"notebooks/{name} is out of date with solutions/: run `make release`")
+    for path in sorted(NOTEBOOKS.glob("*.ipynb")):
+        problems += [f"notebooks/{path.name}: {p}" for p in leaks(path)]
+    for path in sorted(SOLUTIONS.glob("*.ipynb")):
+        problems += [f"solutions/{path.name}: {p}" for p in solution_leaks(path)]
+    return problems
