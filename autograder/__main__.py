@@ -1,4 +1,4 @@
-"""Command line: python -m autograder {grade,release,check-release} ..."""
+"""Command line: python -m autograder {grade,figures,release,check-release} ..."""
 import argparse
 import sys
 
@@ -17,6 +17,11 @@ def main(argv=None):
     grade.add_argument("--budget", type=float, default=120, help="seconds one notebook may run")
     grade.add_argument("--quiet", action="store_true", help="no progress lines")
 
+    demo = commands.add_parser("demo", help="build the demo class, grade it, check its scores")
+    demo.add_argument("--out", default="out/demo")
+    demo.add_argument("--jobs", type=int, default=None)
+
+    commands.add_parser("figures", help="execute solutions/ (nbconvert), regenerating the figures")
     commands.add_parser("release", help="regenerate notebooks/ from solutions/")
     commands.add_parser("check-release", help="fail if notebooks/ is stale or leaks answers")
 
@@ -33,11 +38,32 @@ def main(argv=None):
         print(f"{len(rows)} rows written to {args.out}/grades.csv"
               + (f"; {len(errors)} grader errors" if errors else ""))
         return 1 if errors else 0
+    if args.command == "demo":
+        from .demo import build_submissions, check_expected
+        from .grade import ClassGrader, print_table
+
+        expected = build_submissions(f"{args.out}/submissions")
+        rows = ClassGrader(args.out, jobs=args.jobs).grade(f"{args.out}/submissions")
+        print_table(rows)
+        problems = check_expected(rows, expected)
+        for problem in problems:
+            print("MISMATCH", problem, file=sys.stderr)
+        print(f"demo class: {len(rows)} rows in {args.out}/grades.csv, feedback in "
+              f"{args.out}/feedback/" + (f"; {len(problems)} unexpected scores" if problems
+                                         else "; every score as expected"))
+        return 1 if problems else 0
+    if args.command == "figures":
+        from .solutions import regenerate_figures
+
+        regenerate_figures()
+        return 0
     if args.command == "release":
-        from .release import generate
+        from .release import generate, update_readme
 
         for path in generate():
             print(f"wrote {path}")
+        update_readme()
+        print("updated the Colab links in README.md")
         return 0
     if args.command == "check-release":
         from .release import check_release

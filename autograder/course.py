@@ -15,6 +15,9 @@ SOLUTIONS = REPO / "solutions"
 NOTEBOOKS = REPO / "notebooks"
 AUTOGRADER = REPO / "autograder"
 COURSE_ID = "lr-schedules-and-clipping"
+# The one place the GitHub home is set: the README's "Open in Colab" links are made from it.
+GITHUB_REPO = "your-org/lr-schedules-and-clipping"
+GITHUB_BRANCH = "main"
 
 # nbgrader's gradebook runs the `alembic` command by name: find it next to this interpreter.
 os.environ["PATH"] = os.path.dirname(sys.executable) + os.pathsep + os.environ.get("PATH", "")
@@ -68,3 +71,8 @@ def build_course(root, assignments=None):
                                f"{result.get('error') or result.get('log')}")
         released[assignment] = root / "release" / assignment / f"{assignment}.ipynb"
     return released
+
+
+def colab_url(stem):
+    return (f"https://colab.research.google.com/github/{GITHUB_REPO}/blob/{GITHUB_BRANCH}/"
+            f"notebooks/{stem}.ipynb")

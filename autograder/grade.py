@@ -22,7 +22,8 @@ from pathlib import Path
 import nbformat
 
 from .course import SOLUTIONS, assignment_ids, build_course
-from .execute import Limits, run_notebook
+from .execute import Limits, error_output, run_notebook
+from .integrity import tampering
 from .gradebook import Recorder
 from .submission import UnreadableNotebook, build_graded_notebook
 
@@ -106,14 +107,29 @@ def execute_submission(path, released_path, solution_path, limits):
         graded = build_graded_notebook(Path(path).read_bytes(), released, solution)
     except UnreadableNotebook as problem:
         return {"broken": str(problem)}
+    findings = {a.grade_id: tampering(a.source) for a in graded.answers if tampering(a.source)}
     incidents = run_notebook(graded.notebook, limits)
     for cell in graded.notebook.cells:
         if cell.metadata.get("nbgrader", {}).get("grade"):
             _stderr_to_stdout(cell)
+    _zero_tampered(graded.notebook, findings)
     return {"notebook": nbformat.writes(graded.notebook),
             "incidents": [f"{i.kind} in cell {i.cell_index}: {i.message}" for i in incidents],
             "notes": graded.warnings,
             "answers": {a.grade_id: a.found for a in graded.answers}}
+
+
+def _zero_tampered(notebook, findings):
+    """Fail the test cells after an answer cell that rebinds grading machinery (integrity.py)."""
+    current = None
+    for cell in notebook.cells:
+        meta = cell.metadata.get("nbgrader", {})
+        if meta.get("solution"):
+            current = meta.get("grade_id")
+        elif meta.get("grade") and current in findings:
+            cell.outputs.insert(0, error_output(
+                "Tampering", f"the answer cell {current} {', '.join(findings[current])}; the "
+                f"tests cannot trust their own comparisons, so this cell scores 0"))
 
 
 def _stderr_to_stdout(cell):

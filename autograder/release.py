@@ -8,7 +8,10 @@ from pathlib import Path
 
 import nbformat
 
-from .course import NOTEBOOKS, SOLUTIONS, assignment_ids, build_course
+from .course import NOTEBOOKS, REPO, SOLUTIONS, assignment_ids, build_course, colab_url
+
+README = REPO / "README.md"
+LINKS_BEGIN, LINKS_END = "<!-- colab-links:begin -->", "<!-- colab-links:end -->"
 
 # Text that must never reach a student: nbgrader's markers and what stood between them.
 LEAK_MARKERS = ("### BEGIN SOLUTION", "### END SOLUTION", "### BEGIN HIDDEN TESTS",
@@ -26,6 +29,26 @@ def generate(destination=NOTEBOOKS):
     for stem in stale:
         (destination / f"{stem}.ipynb").unlink()
     return sorted(destination.glob("*.ipynb"))
+
+
+def colab_links():
+    """The README's table of notebooks, each with its Open in Colab badge."""
+    lines = ["| notebook | open |", "|---|---|"]
+    for stem in assignment_ids():
+        title = nbformat.read(str(SOLUTIONS / f"{stem}.ipynb"), as_version=4).cells[0].source
+        title = title.strip().splitlines()[0].lstrip("# ").strip()
+        lines.append(f"| [{stem}](notebooks/{stem}.ipynb): {title} | [![Open in Colab]"
+                     f"(https://colab.research.google.com/assets/colab-badge.svg)]({colab_url(stem)}) |")
+    return "\n".join(lines)
+
+
+def readme_with_links(text):
+    start, end = text.index(LINKS_BEGIN) + len(LINKS_BEGIN), text.index(LINKS_END)
+    return text[:start] + "\n" + colab_links() + "\n" + text[end:]
+
+
+def update_readme():
+    README.write_text(readme_with_links(README.read_text()))
 
 
 def leaks(notebook_path):
@@ -63,6 +86,8 @@ def check_release():
                 problems.append(f"notebooks/{name} is out of date with solutions/: run `make release`")
     for path in sorted(NOTEBOOKS.glob("*.ipynb")):
         problems += [f"notebooks/{path.name}: {p}" for p in leaks(path)]
+    if readme_with_links(README.read_text()) != README.read_text():
+        problems.append("README.md's Colab links are out of date: run `make release`")
     for path in sorted(SOLUTIONS.glob("*.ipynb")):
         problems += [f"solutions/{path.name}: {p}" for p in solution_leaks(path)]
     return problems

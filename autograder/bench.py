@@ -1,0 +1,179 @@
+"""`make bench`: how long the notebooks take, and how fast a class is graded.
+
+1. Each solution notebook, and the seed notebook when ../shared/seeds has it, executed through
+   `jupyter nbconvert --execute` (kernel start and imports included), median of --runs runs.
+2. The same class of answered submissions graded by plain sequential `nbgrader autograde` and by
+   `python -m autograder grade`, beside the floor: one fresh kernel that imports torch and
+   matplotlib and runs only the answer and test cells.
+"""
+import argparse
+import copy
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import nbformat
+
+from .course import NOTEBOOKS, REPO, SOLUTIONS, assignment_ids, build_course
+from .solutions import cell_seconds
+
+SEED = REPO.parent / "shared" / "seeds" / "lr-scheduling-and-clipping-notebook.ipynb"
+BIN = Path(sys.executable).parent
+
+
+def environment():
+    env = dict(os.environ, PYTHONPATH=str(REPO), MPLBACKEND="Agg")
+    env["PATH"] = f"{BIN}{os.pathsep}{env.get('PATH', '')}"
+    return env
+
+
+def time_notebook(path, runs):
+    """Median wall seconds of `jupyter nbconvert --execute` on a copy of `path`, and the
+    slowest cell of the last run."""
+    times, slowest = [], 0.0
+    for _ in range(runs):
+        with tempfile.TemporaryDirectory() as work:
+            copy_path = Path(work) / Path(path).name
+            shutil.copyfile(path, copy_path)
+            started = time.monotonic()
+            subprocess.run([str(BIN / "jupyter"), "nbconvert", "--to", "notebook", "--execute",
+                            "--ExecutePreprocessor.record_timing=True", "--output", "run.ipynb",
+                            str(copy_path)], cwd=work, env=environment(), check=True,
+                           capture_output=True)
+            times.append(time.monotonic() - started)
+            executed = nbformat.read(str(Path(work) / "run.ipynb"), as_version=4)
+            slowest = max(cell_seconds(executed).values(), default=0.0)
+    return statistics.median(times), slowest
+
+
+def bench_notebooks(runs):
+    print(f"== notebooks: median of {runs} runs of `jupyter nbconvert --execute` ==")
+    total = 0.0
+    for stem in assignment_ids():
+        seconds, slowest = time_notebook(SOLUTIONS / f"{stem}.ipynb", runs)
+        total += seconds
+        print(f"{stem:<28} {seconds:6.1f} s   slowest cell {slowest:4.1f} s")
+    print(f"{'series total':<28} {total:6.1f} s")
+    if SEED.exists():
+        seed, slowest = time_notebook(SEED, runs)
+        print(f"{'seed notebook':<28} {seed:6.1f} s   slowest cell {slowest:4.1f} s")
+        print(f"series / seed = {total / seed:.2f} (target <= 2.5)")
+    else:
+        print(f"(seed notebook not found at {SEED}: no ratio)")
+
+
+# --- grading ---------------------------------------------------------------------------------
+
+def answered_class(root, students):
+    """`students` students, each submitting every graded assignment with the reference answers."""
+    graded = []
+    for stem in assignment_ids():
+        released = nbformat.read(str(NOTEBOOKS / f"{stem}.ipynb"), as_version=4)
+        solution = nbformat.read(str(SOLUTIONS / f"{stem}.ipynb"), as_version=4)
+        answers = {c.metadata["nbgrader"]["grade_id"]: c.source for c in solution.cells
+                   if c.metadata.get("nbgrader", {}).get("solution")}
+        if not answers:
+            continue
+        graded.append(stem)
+        for number in range(students):
+            notebook = copy.deepcopy(released)
+            for cell in notebook.cells:
+                grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
+                if grade_id in answers:
+                    cell.source = answers[grade_id]
+            folder = Path(root) / f"student{number:03d}" / stem
+            folder.mkdir(parents=True, exist_ok=True)
+            nbformat.write(notebook, str(folder / f"{stem}.ipynb"))
+    return graded
+
+
+def plain_nbgrader(submissions, graded, work):
+    """Sequential `nbgrader autograde`, one command per assignment, as its docs show."""
+    course = Path(work) / "plain"
+    build_course(course, graded)
+    shutil.copytree(submissions, course / "submitted")
+    config = course / "nbgrader_config.py"
+    config.write_text("c = get_config()\nc.CourseDirectory.course_id = 'bench'\n"
+                      "c.CourseDirectory.ignore = ['figures']\n")
+    started = time.monotonic()
+    for stem in graded:
+        subprocess.run([str(BIN / "nbgrader"), "autograde", stem, "--force"], cwd=course,
+                       env=environment(), check=True, capture_output=True)
+    seconds = time.monotonic() - started
+    from nbgrader.api import Gradebook
+
+    with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gradebook:
+        scores = [(s.score, s.max_score) for stem in graded
+                  for s in gradebook.assignment_submissions(stem)]
+    return seconds, scores
+
+
+def ours(submissions, work, jobs):
+    from .grade import ClassGrader
+
+    grader = ClassGrader(Path(work) / "ours", jobs=jobs, progress=False)
+    grader.prepare_course()
+    started = time.monotonic()
+    rows = grader.grade(submissions)
+    return time.monotonic() - started, [(r.score, r.max_score) for r in rows.values()]
+
+
+def floor(graded, runs):
+    """A fresh kernel importing torch and matplotlib, then only the answer and test cells."""
+    from .execute import Limits, run_notebook
+
+    seconds = []
+    for stem in graded:
+        solution = nbformat.read(str(SOLUTIONS / f"{stem}.ipynb"), as_version=4)
+        cells = [nbformat.v4.new_code_cell("import torch, numpy, matplotlib.pyplot as plt")]
+        cells += [c for c in solution.cells if c.metadata.get("nbgrader", {}).get("grade_id")]
+        notebook = nbformat.v4.new_notebook(cells=cells)
+        for _ in range(runs):
+            started = time.monotonic()
+            run_notebook(copy.deepcopy(notebook), Limits(threads=1))
+            seconds.append(time.monotonic() - started)
+    return statistics.median(seconds)
+
+
+def bench_grading(students, jobs, runs):
+    jobs = jobs or os.cpu_count() or 1
+    with tempfile.TemporaryDirectory(prefix="bench-") as work:
+        submissions = Path(work) / "submissions"
+        graded = answered_class(submissions, students)
+        count = students * len(graded)
+        print(f"\n== grading {count} answered submissions ({students} students x {graded}) ==")
+        plain_seconds, plain_scores = plain_nbgrader(submissions, graded, work)
+        ours_seconds, ours_scores = ours(submissions, work, jobs)
+        floor_seconds = floor(graded, runs)
+    full = lambda scores: sum(s == m and m > 0 for s, m in scores)
+    print(f"plain nbgrader autograde: {plain_seconds:6.1f} s  = {plain_seconds / count:5.2f} s per "
+          f"submission; full marks {full(plain_scores)}/{count}")
+    print(f"make grade (--jobs {jobs}):    {ours_seconds:6.1f} s  = {ours_seconds / count:5.2f} s per "
+          f"submission; full marks {full(ours_scores)}/{count}")
+    per_core = ours_seconds * jobs / count
+    print(f"floor (kernel + imports + graded cells): {floor_seconds:5.2f} s per submission")
+    print(f"ours / plain = {ours_seconds / plain_seconds:.2f} (target <= 0.5)")
+    print(f"ours per submission, core-seconds: {per_core:5.2f} s = {per_core / floor_seconds:.2f} x "
+          f"floor (target <= 1.5)")
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(prog="python -m autograder.bench", description=__doc__)
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--students", type=int, default=6, help="students; each submits every graded notebook")
+    parser.add_argument("--jobs", type=int, default=None)
+    parser.add_argument("--only", choices=["notebooks", "grading"])
+    args = parser.parse_args(argv)
+    if args.only != "grading":
+        bench_notebooks(args.runs)
+    if args.only != "notebooks":
+        bench_grading(args.students, args.jobs, args.runs)
+
+
+if __name__ == "__main__":
+    main()
