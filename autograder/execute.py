@@ -110,7 +110,8 @@ def _client(notebook, scratch, limits):
                           allow_errors=True, interrupt_on_timeout=True, record_timing=False,
                           error_on_timeout={"ename": "Timeout", "evalue": "", "traceback": []},
                           resources={"metadata": {"path": str(scratch / "work")}},
-                          startup_timeout=120, shutdown_kernel="immediate")
+                          startup_timeout=120, shutdown_kernel="immediate",
+                          extra_arguments=["--IPKernelApp.log_level=ERROR"])
     client.output_chars = limits.output_chars
     return client
 

@@ -196,6 +196,9 @@ class ClassGrader:
 
     def prepare_course(self):
         """Build OUT/course from solutions/ unless the same solutions built it before."""
+        if not Path(__file__).with_name("checks.py").exists():
+            raise FileNotFoundError("autograder/checks.py is missing: without the hidden checks "
+                                    "every answer would score 0, so nothing is graded")
         stamp = self.course / "solutions.sha256"
         wanted = self.solutions_digest()
         if self.force or not stamp.exists() or stamp.read_text() != wanted:

@@ -5,6 +5,7 @@ executed notebook and writes the gradebook, one submission at a time in one proc
 SQLite gradebook never sees two writers.
 """
 import shutil
+import warnings
 from pathlib import Path
 
 import nbformat
@@ -14,8 +15,11 @@ from nbgrader.preprocessors import (AssignLatePenalties, CheckCellMetadata, Dedu
                                     GetGrades, IgnorePattern, LimitOutput, OverwriteCells,
                                     OverwriteKernelspec, SaveAutoGrades)
 
-from .course import nbgrader_api, nbgrader_config
+from .course import nbgrader_config
 from .feedback import HideHiddenTests
+
+# nbgrader 0.9 trips SQLAlchemy 2's autoflush warnings on every new submission; they are noise.
+warnings.filterwarnings("ignore", message=".*not in session.*")
 
 
 class GradebookError(RuntimeError):

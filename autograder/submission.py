@@ -129,7 +129,8 @@ def build_graded_notebook(raw, released, solution):
     """The released notebook with the student's answers in place of the stubs.
 
     `released` and `solution` are NotebookNodes of the student and the solution version; the
-    solution tells which names each answer cell defines (the stub may not define them all).
+    solution gives the test cells with their hidden tests, and tells which names each answer
+    cell defines (the stub may not define them all).
     """
     student_cells = read_cells(raw)
     graded = copy.deepcopy(released)
@@ -139,7 +140,13 @@ def build_graded_notebook(raw, released, solution):
     result = GradedNotebook(graded)
     for cell in graded.cells:
         meta = cell.metadata.get("nbgrader", {})
-        if cell.cell_type != "code" or not meta.get("solution"):
+        if cell.cell_type != "code":
+            continue
+        if meta.get("grade") and not meta.get("solution"):
+            # The released test cell lacks its hidden tests; run the full one.
+            cell.source = solution_by_id[meta["grade_id"]].source
+            continue
+        if not meta.get("solution"):
             continue
         names = defined_names(solution_by_id[meta["grade_id"]].source) | defined_names(cell.source)
         answer = find_answer(meta["grade_id"], cell.source, names, student_cells, released_sources)

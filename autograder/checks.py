@@ -1,0 +1,750 @@
+"""Hidden checks for the graded exercises: step decay (notebook 01) and value clipping (notebook 02).
+
+The hidden test cells run `from autograder import checks` after the student's answer cell, then
+one check per cell. Each check returns None or raises CheckFailed with one sentence: what was
+tested, expected, got, and the likely cause. Exceptions from student code become CheckFailed too.
+
+This file stands alone: the grader copies it, without the rest of the package, next to an empty
+autograder/__init__.py. It imports only the standard library and torch.
+
+A submission may replace comparison helpers (abs, math.isclose, torch.allclose, ...) so that wrong
+answers look right. So the checks compare python floats with their own arithmetic, and every
+public check first verifies that the usual helpers are still the genuine ones.
+"""
+import _operator
+import builtins
+import math
+import operator
+import os
+import unittest
+
+import torch
+
+__all__ = ["CheckFailed", "snapshot", "step_decay_lr", "step_decay_optimizer",
+           "clip_value_elements", "clip_value_model", "DEVICE"]
+
+DEVICE = torch.device("cuda" if torch.cuda.is_available() else "cpu")
+
+
+class CheckFailed(AssertionError):
+    """A hidden test failed; the message is the feedback the student sees."""
+
+
+# ----------------------------------------------------------------------------------------------
+# Tamper detection
+#
+# Types taken from literals and C slots cannot be replaced by a submission, even when this module
+# is imported after student code ran; builtins.type or builtins.float could be.
+_TYPE = (0).__class__.__class__
+_FLOAT = (0.0).__class__
+_FUNCTION = (lambda: None).__class__
+_BUILTIN_FUNCTION = [].append.__class__
+_METHOD_DESCRIPTOR = str.__dict__["join"].__class__
+_HEAP_TYPE = 1 << 9     # Py_TPFLAGS_HEAPTYPE: set on classes made by `class` statements
+
+_BUILTIN_NAMES = ("abs", "all", "any", "enumerate", "float", "getattr", "int", "isinstance", "iter",
+                  "len", "list", "max", "min", "next", "range", "repr", "round", "sorted", "str",
+                  "sum", "tuple", "type", "zip")
+
+
+def _package_dir(module):
+    return os.path.dirname(os.path.abspath(module.__file__)) + os.sep
+
+
+def _watched():
+    """(name, owner, attribute, how to recognise the genuine object) for every watched helper."""
+    import numpy
+    import numpy.testing
+    import torch.nn.utils
+    import torch.optim.lr_scheduler
+    import torch.testing
+
+    numpy_dir, torch_dir, unittest_dir = _package_dir(numpy), _package_dir(torch), _package_dir(unittest)
+    rows = [(f"builtins.{name}", builtins, name, ("builtin", name)) for name in _BUILTIN_NAMES]
+    rows += [("math.isclose", math, "isclose", ("c function", math, "isclose"))]
+    rows += [(f"operator.{name}", operator, name, ("c function", _operator, name))
+             for name in ("eq", "ne", "lt", "le", "gt", "ge", "abs", "sub")]
+    rows += [(f"torch.{name}", torch, name, ("torch function", f"_VariableFunctionsClass.{name}"))
+             for name in ("allclose", "isclose", "equal", "clamp")]
+    rows += [(f"torch.Tensor.{name}", torch.Tensor, name, ("tensor method", f"TensorBase.{name}"))
+             for name in ("tolist", "item", "clamp_", "clamp", "__float__")]
+    rows += [(f"numpy.{name}", numpy, name, ("python", numpy_dir)) for name in ("allclose", "isclose", "array_equal")]
+    rows += [("numpy.testing.assert_allclose", numpy.testing, "assert_allclose", ("python", numpy_dir)),
+             ("torch.testing.assert_close", torch.testing, "assert_close", ("python", torch_dir)),
+             ("torch.nn.utils.clip_grad_value_", torch.nn.utils, "clip_grad_value_", ("python", torch_dir)),
+             ("torch.optim.lr_scheduler.StepLR", torch.optim.lr_scheduler, "StepLR", ("class", torch_dir))]
+    rows += [(f"unittest.TestCase.{name}", unittest.TestCase, name, ("python", unittest_dir))
+             for name in ("assertEqual", "assertTrue", "assertAlmostEqual", "assertLess")]
+    return rows
+
+
+def _looks_genuine(obj, rule):
+    """Whether `obj` has the type, name and home of the helper it stands for (see _watched)."""
+    kind = rule[0]
+    if kind == "builtin":       # a builtin function of the builtins module, or a built-in class
+        name = rule[1]
+        if _TYPE(obj) is _BUILTIN_FUNCTION:
+            return obj.__self__ is builtins and obj.__name__ == name
+        return (_TYPE(obj) is _TYPE and not obj.__flags__ & _HEAP_TYPE
+                and obj.__module__ == "builtins" and obj.__name__ == name)
+    if kind == "c function":
+        return _TYPE(obj) is _BUILTIN_FUNCTION and obj.__self__ is rule[1] and obj.__name__ == rule[2]
+    if kind == "torch function":
+        return _TYPE(obj) is _BUILTIN_FUNCTION and obj.__module__ == "torch" and obj.__qualname__ == rule[1]
+    if kind == "tensor method":
+        return (_TYPE(obj) is _METHOD_DESCRIPTOR and obj.__objclass__ is torch._C.TensorBase
+                and obj.__qualname__ == rule[1])
+    if kind == "python":        # numpy wraps many functions in a C dispatcher around a python one
+        dispatcher = _TYPE(obj).__name__ == "_ArrayFunctionDispatcher" and not _TYPE(obj).__flags__ & _HEAP_TYPE
+        function = obj._implementation if dispatcher else obj
+        return _TYPE(function) is _FUNCTION and function.__code__.co_filename.startswith(rule[1])
+    if kind == "class":
+        return _TYPE(obj) is _TYPE and obj.__module__.startswith("torch.") and \
+            obj.__init__.__code__.co_filename.startswith(rule[1])
+    return False
+
+
+def _lookup(owner, attribute):
+    try:
+        return getattr(owner, attribute)
+    except Exception:
+        return None
+
+
+# Survives importlib.reload (a reload re-runs this file in the same module dict), so a reload
+# after patching cannot replace the references taken before student code ran.
+_snapshot = globals().get("_snapshot") or {}
+
+
+def snapshot():
+    """Record the watched helpers as they are now; only the first call (or import) counts.
+
+    The grader calls this before any student code runs, so any later replacement is caught by
+    identity, including replacements the type checks cannot judge.
+    """
+    if not _snapshot:
+        for name, owner, attribute, _ in _watched():
+            _snapshot[name] = _lookup(owner, attribute)
+
+
+def _tampered():
+    """Names of watched helpers that were replaced (empty when none)."""
+    changed = []
+    for name, owner, attribute, rule in _watched():
+        current = _lookup(owner, attribute)
+        if name in _snapshot and current is not _snapshot[name]:
+            changed.append(name)
+        elif not _looks_genuine(current, rule):
+            changed.append(name)
+    return changed
+
+
+def _require_untampered():
+    try:
+        changed = _tampered()
+    except Exception as error:      # a helper broken so badly that inspecting it fails
+        changed = [f"inspection failed: {error.__class__.__name__}"]
+    if changed:
+        raise CheckFailed(f"The comparison helpers were modified before the tests ran "
+                          f"({', '.join(changed)}); the hidden tests cannot trust them.")
+
+
+snapshot()
+
+
+# ----------------------------------------------------------------------------------------------
+# Numbers and calls into student code
+
+NOT_ANSWERED = "the exercise is not answered yet."
+SEE_TRACEBACK = "an error in the answer cell; run the visible tests above to see the full traceback"
+
+
+def _fmt(x):
+    return f"{x:.6g}"
+
+
+def _close(got, expected, rtol, atol=0.0):
+    """|got - expected| <= atol + rtol * |expected|, on python floats, with no library helper."""
+    difference = got - expected
+    if difference < 0:
+        difference = -difference
+    size = expected if expected >= 0 else -expected
+    return difference <= atol + rtol * size
+
+
+def _call(what, function, *args, hint=SEE_TRACEBACK, **kwargs):
+    """Call student code; any exception becomes a CheckFailed naming the call."""
+    try:
+        return function(*args, **kwargs)
+    except NotImplementedError:
+        raise CheckFailed(f"{what} raised NotImplementedError — {NOT_ANSWERED}") from None
+    except Exception as error:
+        detail = str(error).strip().splitlines()[0][:200] if str(error).strip() else ""
+        name = error.__class__.__name__
+        raise CheckFailed(f"{what} raised {name}{': ' + detail if detail else ''}. "
+                          f"Likely cause: {hint}.") from None
+
+
+def _number(value, what):
+    """A student's return value as a genuine python float (rejecting None, strings and NaN)."""
+    if value is None:
+        raise CheckFailed(f"{what} returned None. Likely cause: a missing return.")
+    if isinstance(value, (str, bytes)):
+        raise CheckFailed(f"{what} returned a string. Likely cause: return the number itself, not text.")
+    try:
+        number = _FLOAT(value)
+    except Exception:
+        raise CheckFailed(f"{what} returned a {value.__class__.__name__}, which is not a single number. "
+                          f"Likely cause: return one float.") from None
+    if number != number:
+        raise CheckFailed(f"{what} returned NaN. Likely cause: an invalid operation such as 0 / 0 or a "
+                          f"negative number to a fractional power.")
+    return number
+
+
+# ----------------------------------------------------------------------------------------------
+# The model and data of the seed notebook
+
+class SmallNet(torch.nn.Module):
+    """The notebooks' MLP: 10 -> 64 -> 64 -> 1 with ReLUs (about 5k parameters)."""
+
+    def __init__(self):
+        super().__init__()
+        self.layers = torch.nn.Sequential(
+            torch.nn.Linear(10, 64), torch.nn.ReLU(),
+            torch.nn.Linear(64, 64), torch.nn.ReLU(),
+            torch.nn.Linear(64, 1),
+        )
+
+    def forward(self, x):
+        return self.layers(x)
+
+
+def _small_net(seed=0):
+    """The same initial SmallNet for every call with the same seed; the global RNG is untouched."""
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(seed)
+        model = SmallNet()
+    return model.to(DEVICE)
+
+
+def _regression_data(seed=0, n=64, scale=1.0):
+    """Fixed synthetic data, generated on the CPU (identical on every machine) then moved."""
+    generator = torch.Generator().manual_seed(seed)
+    x = torch.randn(n, 10, generator=generator)
+    w = torch.randn(10, 1, generator=generator) / math.sqrt(10)
+    y = x @ w + 0.5 * torch.sin(2 * x[:, :1]) + 0.1 * torch.randn(n, 1, generator=generator)
+    return x.to(DEVICE), (scale * y).to(DEVICE)
+
+
+def _flat(tensors):
+    """All elements of `tensors` as one list of python floats."""
+    values = []
+    for tensor in tensors:
+        values += tensor.detach().flatten().tolist()
+    return values
+
+
+def _max_difference(a, b):
+    worst = 0.0
+    for x, y in zip(a, b):
+        d = x - y
+        d = -d if d < 0 else d
+        if not d <= worst:          # also catches NaN
+            worst = d
+    return worst
+
+
+def _max_size(values):
+    largest = 0.0
+    for x in values:
+        x = -x if x < 0 else x
+        if x > largest:
+            largest = x
+    return largest
+
+
+# ----------------------------------------------------------------------------------------------
+# Exercise 1: step decay
+
+# (lr_initial, gamma, step_size): the notebook's defaults, then values no hard-coded default matches.
+LR_CASES = ((0.1, 0.5, 1000), (0.2, 0.3, 7), (3e-4, 0.9, 1), (1.0, 0.1, 250), (0.05, 1.0, 3))
+OPTIMIZER_LR = 0.77     # differs from every lr_initial, so reading the optimizer's lr fails
+LR_RTOL, LR_ATOL = 1e-5, 1e-12
+FORMULA = "lr_initial * gamma ** (step // step_size)"
+
+
+def step_decay_table(lr_initial, gamma, step_size):
+    """The (step, expected lr) pairs get_lr is checked on, in the order it is called.
+
+    The period's edges and a point many periods on, then a repeated call (a stateful counter gives
+    a different value) and calls out of order (large step, then small ones).
+    """
+    s = step_size
+    steps = [0, s - 1, s, s + 1, 2 * s - 1, 2 * s, 10 * s + 3, s, 10 * s + 3, s - 1, 0]
+    return [(t, lr_initial * gamma ** (t // s)) for t in steps]
+
+
+def _lr_mistakes(lr, gamma, s):
+    """(likely cause, wrong formula) for what students hand in, given one case's settings."""
+    subtraction = "decays by subtraction; step decay multiplies: " + FORMULA
+    mistakes = [
+        ("decays one step early — use floor division step // step_size, not (step + 1) // step_size",
+         lambda t: lr * gamma ** ((t + 1) // s)),
+        ("decays one step late — the first decay happens at step == step_size",
+         lambda t: lr * gamma ** ((t - 1) // s)),
+        ("decays one step late — the first decay happens at step == step_size",
+         lambda t: lr * gamma ** (max(t - 1, 0) // s)),
+        ("decays one step late — the first decay happens at step == step_size",
+         lambda t: lr * gamma ** (t // (s + 1))),
+        ("math.ceil rounds up, so the lr decays right after step 0; use floor division step // step_size",
+         lambda t: lr * gamma ** math.ceil(t / s)),
+        ("off by a whole decay (gamma ** (step // step_size + 1)); at step 0 the lr is lr_initial",
+         lambda t: lr * gamma ** (t // s + 1)),
+        ("true division step / step_size decays smoothly; use floor division step // step_size",
+         lambda t: lr * gamma ** (t / s)),
+        ("rounding step / step_size; use floor division step // step_size",
+         lambda t: lr * gamma ** round(t / s)),
+        ("gamma ** step decays at every step; the exponent is the number of whole periods, "
+         "step // step_size", lambda t: lr * gamma ** t),
+        ("step % step_size is the position inside the period; the exponent is step // step_size",
+         lambda t: lr * gamma ** (t % s)),
+        ("multiplying by gamma * (step // step_size) instead of raising gamma to that power",
+         lambda t: lr * gamma * (t // s)),
+        (subtraction, lambda t: lr - gamma * (t // s)),
+        (subtraction, lambda t: lr * (1 - gamma * (t // s))),
+        (subtraction, lambda t: lr * (1 - (1 - gamma) * (t // s))),
+    ]
+    # Hard-coded defaults: every combination of the real settings and the usual constants.
+    for lr2, lr_name in ((lr, None), (OPTIMIZER_LR, "optimizer"), (0.01, "lr_initial"), (0.1, "lr_initial")):
+        for gamma2, gamma_name in ((gamma, None), (0.5, "gamma")):
+            for s2, s_name in ((s, None), (1000, "step_size")):
+                if (lr2, gamma2, s2) == (lr, gamma, s):
+                    continue
+                if lr_name == "optimizer":
+                    hint = ("reads the optimizer's lr (optimizer.defaults['lr'] or a param group) "
+                            "instead of self.lr_initial")
+                else:
+                    names = [f"self.{n}" for n in (gamma_name, s_name, lr_name) if n]
+                    hint = "hard-coded defaults instead of " + " / ".join(names)
+                mistakes.append((hint, lambda t, a=lr2, g=gamma2, b=s2: a * g ** (t // b)))
+    return mistakes
+
+
+def _get_lr_fresh(cls, case, step):
+    """get_lr(step) on a new scheduler, as a float; None when it fails in any way."""
+    lr, gamma, s = case
+    try:
+        optimizer = torch.optim.SGD([torch.nn.Parameter(torch.zeros(1))], lr=OPTIMIZER_LR)
+        return _FLOAT(cls(optimizer, lr_initial=lr, gamma=gamma, step_size=s).get_lr(step))
+    except Exception:
+        return None
+
+
+def _depends_on_earlier_calls(cls, case, step, expected):
+    """Whether get_lr keeps state: right on a new scheduler, or different for a repeated step."""
+    fresh = _get_lr_fresh(cls, case, step)
+    if fresh is not None and _close(fresh, expected, LR_RTOL, LR_ATOL):
+        return True
+    lr, gamma, s = case
+    try:
+        optimizer = torch.optim.SGD([torch.nn.Parameter(torch.zeros(1))], lr=OPTIMIZER_LR)
+        scheduler = cls(optimizer, lr_initial=lr, gamma=gamma, step_size=s)
+        seen = {}
+        for t, _ in step_decay_table(lr, gamma, s):
+            value = _FLOAT(scheduler.get_lr(t))
+            if t in seen and not _close(value, seen[t], LR_RTOL, LR_ATOL):
+                return True
+            seen[t] = value
+    except Exception:
+        return False
+    return False
+
+
+def _explain_lr(cls, case, step, expected):
+    """The likely cause of a wrong get_lr(step), found by probing new schedulers."""
+    if _depends_on_earlier_calls(cls, case, step, expected):
+        return ("get_lr depends on earlier calls (a counter, a running self.lr, or self.lr_initial "
+                "changed inside get_lr); compute the lr from step alone")
+    lr, gamma, s = case
+    probes = sorted({0, 1, 2, s - 1, s, s + 1, 2 * s - 1, 2 * s, 2 * s + 1, 3 * s, 10 * s + 3, step})
+    values = [_get_lr_fresh(cls, case, t) for t in probes]
+    if all(v is not None for v in values):
+        for hint, wrong in _lr_mistakes(lr, gamma, s):
+            try:
+                if all(_close(v, wrong(t), LR_RTOL, LR_ATOL) for t, v in zip(probes, values)):
+                    return hint
+            except (ArithmeticError, TypeError, ValueError):      # e.g. 0 ** -1, complex powers
+                continue
+    return f"use {FORMULA}, computed from step alone"
+
+
+def _new_scheduler(cls, optimizer, what, **settings):
+    return _call(what, cls, optimizer, hint="an error in __init__, or a signature other than "
+                 "__init__(self, optimizer, lr_initial, gamma=0.5, step_size=1000)", **settings)
+
+
+def step_decay_lr(cls):
+    """get_lr follows lr_initial * gamma ** (step // step_size) for any settings and call order."""
+    _require_untampered()
+    for case in LR_CASES:
+        lr, gamma, s = case
+        settings = f"lr_initial={lr:g}, gamma={gamma:g}, step_size={s}"
+        optimizer = torch.optim.SGD([torch.nn.Parameter(torch.zeros(1, device=DEVICE))], lr=OPTIMIZER_LR)
+        scheduler = _new_scheduler(cls, optimizer, f"StepDecayScheduler(optimizer, {settings})",
+                                   lr_initial=lr, gamma=gamma, step_size=s)
+        for step, expected in step_decay_table(lr, gamma, s):
+            what = f"get_lr({step}) with {settings}"
+            got = _number(_call(what, scheduler.get_lr, step), what)
+            if not _close(got, expected, LR_RTOL, LR_ATOL):
+                raise CheckFailed(f"{what}: expected {_fmt(expected)}, got {_fmt(got)}. "
+                                  f"Likely cause: {_explain_lr(cls, case, step, expected)}.")
+
+    optimizer = torch.optim.SGD([torch.nn.Parameter(torch.zeros(1, device=DEVICE))], lr=OPTIMIZER_LR)
+    scheduler = _call("StepDecayScheduler(optimizer, lr_initial=0.01)", cls, optimizer, lr_initial=0.01,
+                      hint="__init__ must keep the defaults gamma=0.5, step_size=1000")
+    for step in (0, 999, 1000, 1999, 2000, 3500):
+        what = f"get_lr({step}) with lr_initial=0.01 and the defaults gamma=0.5, step_size=1000"
+        expected = 0.01 * 0.5 ** (step // 1000)
+        got = _number(_call(what, scheduler.get_lr, step), what)
+        if not _close(got, expected, LR_RTOL, LR_ATOL):
+            raise CheckFailed(f"{what}: expected {_fmt(expected)}, got {_fmt(got)}. Likely cause: the "
+                              f"defaults of __init__ were changed; keep gamma=0.5, step_size=1000.")
+
+
+# The optimizer test: three param groups with their own lrs, none equal to lr_initial.
+GROUP_LRS = (0.3, 0.7, None)        # None: the group takes the optimizer's default lr
+STEP_CASE = (0.2, 0.3, 7)
+STEP_ORDER = (7, 0, 20, 6, 15, 15, 71, 13)
+
+# The real run: SmallNet, full-batch MSE, SGD with momentum.
+RUN_STEPS, RUN_STEP_SIZE, RUN_GAMMA, RUN_LR = 300, 40, 0.5, 0.05
+
+
+def _explain_step(cls, step, expected, got_lrs, before_lrs):
+    """The likely cause of wrong learning rates in the param groups after step(step)."""
+    first_ok = _close(got_lrs[0], expected, LR_RTOL, LR_ATOL)
+    if first_ok and all(_close(x, y, 1e-12, 0.0) for x, y in zip(got_lrs[1:], before_lrs[1:])):
+        return "step(...) changed only the first param group", "loop over all optimizer.param_groups"
+    if all(_close(x, y, 1e-12, 0.0) for x, y in zip(got_lrs, before_lrs)):
+        return None, ("the lr was computed but never written into the optimizer; set group['lr'] = lr "
+                      "for every group in optimizer.param_groups")
+    own = _get_lr_fresh(cls, STEP_CASE, step)
+    if own is not None and not _close(own, expected, LR_RTOL, LR_ATOL) and \
+            all(_close(x, own, LR_RTOL, LR_ATOL) for x in got_lrs):
+        return None, f"step uses get_lr, which returns {_fmt(own)} here; fix get_lr (see the get_lr tests)"
+    if not first_ok or not all(_close(x, expected, LR_RTOL, LR_ATOL) for x in got_lrs):
+        return None, ("step must set get_lr(current_step) itself, not rescale the current lr or count "
+                      "calls; current_step may come in any order")
+    return None, "loop over all optimizer.param_groups"
+
+
+def _check_step_calls(cls):
+    lr, gamma, s = STEP_CASE
+    settings = f"lr_initial={lr:g}, gamma={gamma:g}, step_size={s}"
+    params = [torch.nn.Parameter(torch.zeros(2, device=DEVICE)) for _ in GROUP_LRS]
+    groups = [{"params": [p]} if group_lr is None else {"params": [p], "lr": group_lr}
+              for p, group_lr in zip(params, GROUP_LRS)]
+    optimizer = torch.optim.SGD(groups, lr=0.9)
+    scheduler = _new_scheduler(cls, optimizer, f"StepDecayScheduler(optimizer, {settings})",
+                               lr_initial=lr, gamma=gamma, step_size=s)
+    for step in STEP_ORDER:
+        what = f"step({step}) with {settings}"
+        expected = lr * gamma ** (step // s)
+        before = [_number(group["lr"], "a param group's lr") for group in optimizer.param_groups]
+        returned = _call(what, scheduler.step, step)
+        got = [_number(group["lr"], f"param group lr after {what}") for group in optimizer.param_groups]
+        if not all(_close(x, expected, LR_RTOL, LR_ATOL) for x in got):
+            lead, hint = _explain_step(cls, step, expected, got, before)
+            shown = ", ".join(_fmt(x) for x in got)
+            raise CheckFailed(f"{lead or what}: expected lr {_fmt(expected)} in all {len(got)} param groups, "
+                              f"got [{shown}]. Likely cause: {hint}.")
+        if returned is None:
+            raise CheckFailed(f"{what} returned None. Likely cause: a missing return (step returns the "
+                              f"lr it set).")
+        value = _number(returned, what)
+        if not _close(value, expected, LR_RTOL, LR_ATOL):
+            hint = ("returns self.lr_initial instead of the lr it set" if _close(value, lr, LR_RTOL, LR_ATOL)
+                    else "step should return the lr it set, get_lr(current_step)")
+            raise CheckFailed(f"{what} returned {_fmt(value)}, expected {_fmt(expected)}. Likely cause: {hint}.")
+
+
+def _train_with_schedule(make_scheduler, student):
+    """Train SmallNet for RUN_STEPS updates; returns (lr used at each update, final parameters).
+
+    The student's scheduler sets the lr before update t; StepLR (student=False) advances after it.
+    Both give lr_initial * gamma ** (t // step_size) at update t.
+    """
+    model = _small_net(seed=0)
+    x, y = _regression_data(seed=0)
+    optimizer = torch.optim.SGD(model.parameters(), lr=RUN_LR, momentum=0.9)
+    scheduler = make_scheduler(optimizer)
+    lrs = []
+    for t in range(RUN_STEPS):
+        if student:
+            _call(f"step({t}) during a {RUN_STEPS}-step training run", scheduler.step, t)
+        optimizer.zero_grad()
+        loss = torch.nn.functional.mse_loss(model(x), y)
+        loss.backward()
+        lrs.append([_number(group["lr"], f"the param group lr at update {t}") for group in optimizer.param_groups])
+        optimizer.step()
+        if not student:
+            scheduler.step()
+    return lrs, _flat(model.parameters())
+
+
+def step_decay_optimizer(cls):
+    """step(t) sets the lr on every param group and returns it; a real run matches StepLR."""
+    _require_untampered()
+    _check_step_calls(cls)
+
+    settings = f"lr_initial={RUN_LR:g}, gamma={RUN_GAMMA:g}, step_size={RUN_STEP_SIZE}"
+    run = f"in a {RUN_STEPS}-step SGD run of SmallNet with {settings}"
+    student_lrs, student_params = _train_with_schedule(
+        lambda opt: _new_scheduler(cls, opt, f"StepDecayScheduler(optimizer, {settings})", lr_initial=RUN_LR,
+                                   gamma=RUN_GAMMA, step_size=RUN_STEP_SIZE), student=True)
+    reference_lrs, reference_params = _train_with_schedule(
+        lambda opt: torch.optim.lr_scheduler.StepLR(opt, step_size=RUN_STEP_SIZE, gamma=RUN_GAMMA), student=False)
+    for t in range(RUN_STEPS):
+        expected = RUN_LR * RUN_GAMMA ** (t // RUN_STEP_SIZE)
+        got = student_lrs[t][0]
+        if not _close(reference_lrs[t][0], expected, LR_RTOL, LR_ATOL):
+            raise RuntimeError(f"StepLR disagrees with the closed form at update {t}")    # a grader bug
+        if not _close(got, expected, LR_RTOL, LR_ATOL):
+            raise CheckFailed(f"{run}, the lr at update {t}: expected {_fmt(expected)} (as StepLR), got "
+                              f"{_fmt(got)}. Likely cause: call step(t) with the update's index t, and set "
+                              f"get_lr(t) without other changes to the optimizer.")
+    difference = _max_difference(student_params, reference_params)
+    allowed = 1e-5 * (1 + _max_size(reference_params))
+    if not difference <= allowed:
+        raise CheckFailed(f"{run}, the final weights: expected those of the same run driven by "
+                          f"torch.optim.lr_scheduler.StepLR, got weights up to {difference:.3g} away "
+                          f"(at most {allowed:.3g} allowed). Likely cause: step() must only set the lr — it must "
+                          f"not call optimizer.step() or zero_grad() or change other optimizer settings.")
+
+
+# ----------------------------------------------------------------------------------------------
+# Exercise 2: clipping by value
+
+# (gradient, clip_value, dtype): fractional bounds defeat int()/round(); one int bound.
+ELEMENT_CASES = (
+    ([0.9, -0.9, 0.1, -0.2, 0.25, -0.25, 0.0, 0.6, -0.7, 1e-3], 0.25, torch.float32),
+    ([0.9, -0.9, 0.3, -0.1, 0.34, -0.36, 0.35, -0.35], 0.35, torch.float32),
+    ([2.5, -2.5, 1.2, -0.7, 1.5, -1.6, 100.0, -0.0], 1.5, torch.float32),
+    ([0.2, -0.2, 0.04, -0.049, 0.051, -0.051, 0.0], 0.05, torch.float64),
+    ([3.0, -7.0, 0.5, -1.0, 1.0, -0.25], 1, torch.float32),
+    ([[0.5, -3.0, 0.2], [9.0, -0.4, -0.6]], 0.5, torch.float32),
+    ([0.01, -0.02, 0.0, 0.3], 10.0, torch.float32),
+)
+WEIGHT = 5.0            # outside every bound, so clamping the weights shows
+GROUP_CASES = (         # several parameters in one call, as a list and as a tuple
+    (list, ([0.8, -0.1], [[0.5, -3.0, 0.2], [9.0, -0.4, -0.6]], [-2.0]), 0.3),
+    (tuple, ([1.0, -1.0, 0.5], [[-0.9, 0.2], [0.75, 2.0]]), 0.75),
+)
+CLIP_RUN_STEPS, CLIP_VALUE, CLIP_RUN_LR = 40, 0.05, 0.05
+
+
+def _parameter(values, dtype, weight=WEIGHT):
+    """A parameter filled with `weight` whose .grad holds `values`, on DEVICE."""
+    grad = torch.tensor(values, dtype=dtype, device=DEVICE)
+    p = torch.nn.Parameter(torch.full_like(grad, weight))
+    p.grad = grad
+    return p
+
+
+def _bound(clip_value, dtype):
+    """clip_value as stored in a tensor of `dtype` (0.35 in float32 is 0.3499999940...)."""
+    return _FLOAT(torch.tensor(clip_value, dtype=dtype).item())
+
+
+def _clamped(x, low, high):
+    return low if x < low else high if x > high else x
+
+
+def _explain_clip(before, after, clip_value, bound, returned):
+    """The likely cause of wrongly clipped gradients, from the values before and after."""
+    outside = [i for i, x in enumerate(before) if x > bound or x < -bound]
+    if outside and all(after[i] == before[i] for i in range(len(before))):
+        if returned is not None:
+            return ("the clipped gradients were returned but p.grad was left unchanged; clamp p.grad in "
+                    "place (clamp_) or assign the result to p.grad")
+        return ("gradients not clipped in place (p.grad.clamp(...) returns a new tensor; use clamp_ or "
+                "assign the result to p.grad)")
+
+    def matches(rule):
+        return all(_close(y, rule(x), 1e-6, 1e-7) for x, y in zip(before, after))
+
+    for rounded in {_FLOAT(int(clip_value)), _FLOAT(round(clip_value))}:
+        if rounded != bound and matches(lambda x: _clamped(x, -rounded, rounded)):
+            return f"int(clip_value) / rounding the bound (got bound {_fmt(rounded)})"
+    if matches(lambda x: x if x < bound else bound):
+        return "one-sided clipping — clamp with both min=-clip_value and max=clip_value"
+    if matches(lambda x: x if x > -bound else -bound):
+        return "one-sided clipping — clamp with both min=-clip_value and max=clip_value"
+    if matches(lambda x: _clamped(x, 0.0, bound)):
+        return "clamping into [0, clip_value]; the lower bound is -clip_value"
+    if matches(lambda x: _clamped(x if x >= 0 else -x, 0.0, bound)):
+        return "the sign was lost (abs); clamp each element into [-clip_value, clip_value], keeping its sign"
+    nonzero = [(x, y) for x, y in zip(before, after) if x != 0]
+    if nonzero:
+        scale = nonzero[0][1] / nonzero[0][0]
+        if scale < 1 and all(_close(y, x * scale, 1e-5, 1e-7) for x, y in zip(before, after)):
+            return ("every element was scaled by the same factor (clipping by norm); clipping by value "
+                    "clamps each element on its own")
+    if any(-bound <= x <= bound and after[i] != x for i, x in enumerate(before)):
+        return "elements already inside [-clip_value, clip_value] must stay unchanged"
+    return "clamp each element into [-clip_value, clip_value], keeping its sign"
+
+
+def _check_clipped(params, before, clip_value, what, returned=None):
+    """Every gradient in `params` is its `before` values clamped into [-clip_value, clip_value].
+
+    `before` holds (weights, gradient) lists per parameter; elements inside the bound must be
+    unchanged exactly, clipped ones equal the bound in the gradient's dtype.
+    """
+    for index, (p, (weights, grad)) in enumerate(zip(params, before)):
+        if _flat([p]) != weights:
+            raise CheckFailed("clip_grad_value changed the weights themselves. Likely cause: clamping p.data "
+                              "instead of p.grad.")
+        if grad is None:
+            if p.grad is not None:
+                raise CheckFailed(f"{what}: a parameter without a gradient got one: expected .grad None, got a "
+                                  f"tensor. Likely cause: skip p.grad is None instead of creating a gradient.")
+            continue
+        if p.grad is None:
+            raise CheckFailed(f"{what}: a gradient became None. Likely cause: assign the clipped tensor to "
+                              f"p.grad (or clamp it in place) rather than removing it.")
+        after = _flat([p.grad])
+        if len(after) != len(grad):
+            raise CheckFailed(f"{what}: a gradient of {len(grad)} elements came back with {len(after)}. "
+                              f"Likely cause: keep p.grad's shape (clamp it; do not index or reshape it).")
+        bound = _bound(clip_value, p.grad.dtype)
+        for x, y in zip(grad, after):
+            expected = _clamped(x, -bound, bound)
+            good = y == expected if -bound <= x <= bound else _close(y, expected, 1e-6)
+            if not good:
+                if index > 0 and all(_flat([q.grad]) == g for q, (_, g) in zip(params[1:], before[1:])
+                                     if g is not None and q.grad is not None):
+                    hint = ("only the first parameter was clipped; a return or break inside the loop over "
+                            "parameters")
+                else:
+                    hint = _explain_clip(grad, after, clip_value, bound, returned)
+                raise CheckFailed(f"{what}: an element {_fmt(x)} became {_fmt(y)}, expected {_fmt(expected)}. "
+                                  f"Likely cause: {hint}.")
+
+
+def _state(params):
+    """(weights, gradient or None) as python floats for each parameter."""
+    return [(_flat([p]), None if p.grad is None else _flat([p.grad])) for p in params]
+
+
+def _clip(fn, parameters, clip_value, what):
+    return _call(what, fn, parameters, clip_value)
+
+
+def clip_value_elements(fn):
+    """fn(parameters, clip_value) clamps every gradient element into [-clip_value, clip_value]."""
+    _require_untampered()
+    for values, clip_value, dtype in ELEMENT_CASES:
+        p = _parameter(values, dtype)
+        before = _state([p])
+        what = f"clip_grad_value with clip_value={clip_value}"
+        returned = _clip(fn, [p], clip_value, what)
+        _check_clipped([p], before, clip_value, what, returned)
+    for container, grads, clip_value in GROUP_CASES:
+        params = [_parameter(values, torch.float32) for values in grads]
+        before = _state(params)
+        what = f"clip_grad_value on a {container.__name__} of {len(params)} parameters with clip_value={clip_value}"
+        returned = _clip(fn, container(params), clip_value, what)
+        _check_clipped(params, before, clip_value, what, returned)
+
+
+def _model_with_gradients(seed, scale=20.0):
+    """SmallNet after one backward pass of a scaled loss: most gradients exceed CLIP_VALUE."""
+    model = _small_net(seed)
+    x, y = _regression_data(seed)
+    (scale * torch.nn.functional.mse_loss(model(x), y)).backward()
+    return model
+
+
+def _check_generator(fn):
+    """model.parameters() is a generator: every parameter must be clipped from one pass."""
+    model = _model_with_gradients(seed=1)
+    params = list(model.parameters())
+    before = _state(params)
+    what = f"clip_grad_value(model.parameters(), {CLIP_VALUE}) on SmallNet"
+    returned = _clip(fn, model.parameters(), CLIP_VALUE, what)
+    try:
+        _check_clipped(params, before, CLIP_VALUE, what, returned)
+    except CheckFailed as failure:
+        if "weights themselves" in str(failure):
+            raise
+        clipped = [grad is not None and _flat([p.grad]) != grad for p, (_, grad) in zip(params, before)]
+        listed = _model_with_gradients(seed=1)
+        listed_params = list(listed.parameters())
+        listed_before = _state(listed_params)
+        try:
+            _clip(fn, listed_params, CLIP_VALUE, what)
+            _check_clipped(listed_params, listed_before, CLIP_VALUE, what)
+        except CheckFailed:
+            raise failure from None
+        which = ("no parameter was" if not any(clipped) else "only the first parameter was"
+                 if clipped[0] and not any(clipped[1:]) else f"only {sum(clipped)} of {len(clipped)} parameters were")
+        raise CheckFailed(f"{which} clipped when parameters is a generator (a list works). Likely cause: the "
+                          f"generator was consumed twice (list(parameters) once and reuse it).") from None
+
+
+def _check_missing_gradients(fn):
+    """Parameters without a gradient (frozen, or not reached by backward) are skipped."""
+    model = _small_net(seed=2)
+    model.layers[0].bias.requires_grad_(False)          # frozen: .grad stays None
+    x, y = _regression_data(seed=2)
+    (20.0 * torch.nn.functional.mse_loss(model(x), y)).backward()
+    model.layers[2].weight.grad = None                  # trainable, but no gradient this step
+    params = list(model.parameters())
+    before = _state(params)
+    what = f"clip_grad_value(model.parameters(), {CLIP_VALUE}) with a frozen parameter"
+    try:
+        returned = fn(model.parameters(), CLIP_VALUE)
+    except NotImplementedError:
+        raise CheckFailed(f"{what} raised NotImplementedError — {NOT_ANSWERED}") from None
+    except (AttributeError, TypeError) as error:
+        raise CheckFailed(f"a parameter whose .grad is None raised {error.__class__.__name__}. Likely cause: "
+                          f"skip p.grad is None.") from None
+    except Exception as error:
+        raise CheckFailed(f"{what} raised {error.__class__.__name__}: {str(error)[:200]}. "
+                          f"Likely cause: {SEE_TRACEBACK}.") from None
+    _check_clipped(params, before, CLIP_VALUE, what, returned)
+
+
+def _train_with_clipping(clip):
+    """SGD on SmallNet for CLIP_RUN_STEPS updates, clipping every gradient; the final weights."""
+    model = _small_net(seed=3)
+    x, y = _regression_data(seed=3, scale=4.0)
+    optimizer = torch.optim.SGD(model.parameters(), lr=CLIP_RUN_LR)
+    for t in range(CLIP_RUN_STEPS):
+        optimizer.zero_grad()
+        torch.nn.functional.mse_loss(model(x), y).backward()
+        clip(model.parameters(), t)
+        optimizer.step()
+    return _flat(model.parameters())
+
+
+def clip_value_model(fn):
+    """On SmallNet: None gradients skipped, generators handled, weights untouched; a training run
+    clipped by fn ends where the same run clipped by torch.nn.utils.clip_grad_value_ ends."""
+    _require_untampered()
+    _check_missing_gradients(fn)
+    _check_generator(fn)
+
+    run = f"a {CLIP_RUN_STEPS}-step SGD run of SmallNet clipped at {CLIP_VALUE}"
+    student = _train_with_clipping(
+        lambda params, t: _clip(fn, params, CLIP_VALUE, f"clip_grad_value at update {t} of {run}"))
+    reference = _train_with_clipping(lambda params, t: torch.nn.utils.clip_grad_value_(params, CLIP_VALUE))
+    difference = _max_difference(student, reference)
+    allowed = 1e-5 * (1 + _max_size(reference))
+    if not difference <= allowed:
+        raise CheckFailed(f"after {run}, the weights: expected those of the same run clipped by "
+                          f"torch.nn.utils.clip_grad_value_, got weights up to {difference:.3g} away (at most "
+                          f"{allowed:.3g} allowed). Likely cause: clip_grad_value must clamp every gradient in "
+                          f"place on every call and change nothing else.")

@@ -1,0 +1,4 @@
+# buggy: no none check
+def clip_grad_value(parameters, clip_value):
+    for p in parameters:
+        p.grad.clamp_(-clip_value, clip_value)

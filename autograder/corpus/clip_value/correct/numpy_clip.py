@@ -1,0 +1,9 @@
+# correct: numpy clip
+import numpy as np
+import torch
+
+def clip_grad_value(parameters, clip_value):
+    for p in parameters:
+        if p.grad is not None:
+            clipped = np.clip(p.grad.detach().cpu().numpy(), -clip_value, clip_value)
+            p.grad.copy_(torch.from_numpy(clipped))

@@ -1,0 +1,6 @@
+# correct: reassign grad
+def clip_grad_value(parameters, clip_value):
+    for p in parameters:
+        if p.grad is None:
+            continue
+        p.grad = p.grad.clamp(-clip_value, clip_value)

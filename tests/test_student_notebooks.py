@@ -1,0 +1,50 @@
+"""Each student notebook runs alone, as in Colab: an empty directory, no repository on the path.
+
+With the answer cells filled in it runs top to bottom without an error; as released (stubs),
+only the graded test cells and what needs the answer fail, and they say why.
+"""
+import os
+import subprocess
+import sys
+
+import nbformat
+import pytest
+from nbconvert.preprocessors import ExecutePreprocessor
+
+from autograder.course import NOTEBOOKS, SOLUTIONS, assignment_ids
+
+
+def run_alone(notebook, workdir, monkeypatch):
+    monkeypatch.delenv("PYTHONPATH", raising=False)
+    monkeypatch.setenv("MPLBACKEND", "Agg")
+    runner = ExecutePreprocessor(timeout=300, kernel_name="python3", allow_errors=True)
+    runner.preprocess(notebook, {"metadata": {"path": str(workdir)}})
+    return [(i, o) for i, c in enumerate(notebook.cells) for o in c.get("outputs", [])
+            if o.get("output_type") == "error"]
+
+
+@pytest.mark.parametrize("stem", assignment_ids())
+def test_answered_student_notebook_runs_alone(stem, tmp_path, monkeypatch):
+    student = nbformat.read(str(NOTEBOOKS / f"{stem}.ipynb"), as_version=4)
+    solution = nbformat.read(str(SOLUTIONS / f"{stem}.ipynb"), as_version=4)
+    answers = {c.metadata["nbgrader"]["grade_id"]: c.source for c in solution.cells
+               if c.metadata.get("nbgrader", {}).get("solution")}
+    for cell in student.cells:
+        grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
+        if grade_id in answers:
+            cell.source = answers[grade_id]
+    assert run_alone(student, tmp_path, monkeypatch) == []
+    assert sorted(os.listdir(tmp_path)) in ([], ["figures"])
+
+
+@pytest.mark.parametrize("stem", [s for s in assignment_ids() if s != "03_putting_it_together"])
+def test_released_stub_fails_only_where_the_answer_is_needed(stem, tmp_path, monkeypatch):
+    student = nbformat.read(str(NOTEBOOKS / f"{stem}.ipynb"), as_version=4)
+    errors = run_alone(student, tmp_path, monkeypatch)
+    graded = {i for i, c in enumerate(student.cells) if c.metadata.get("nbgrader", {}).get("grade")}
+    assert errors, "the blank notebook should fail its visible tests"
+    assert graded & {i for i, _ in errors}, "the visible tests did not fail on the stub"
+    for index, error in errors:
+        if index in graded:
+            assert "NotImplementedError" in error["evalue"] or "not answered" in error["evalue"].lower() \
+                or "raise NotImplementedError" in error["evalue"], error["evalue"]
