@@ -59,6 +59,7 @@ def build_course(root, assignments=None):
     root/gradebook.db then knows every assignment, its grade cells and their points.
     """
     root = Path(root)
+    (root / "exchange").mkdir(parents=True, exist_ok=True)  # nbgrader complains when it is missing
     released = {}
     api = nbgrader_api(root)
     for assignment in assignments or assignment_ids():

@@ -288,6 +288,8 @@ class ClassGrader:
         def settle(submission, outcome):
             nonlocal done, failures
             try:
+                if "crash" in outcome:
+                    raise RuntimeError(outcome["crash"])
                 row = self.finish(submission, outcome)
             except Exception:
                 row = Row(submission.student, submission.assignment, 0.0,
@@ -317,17 +319,8 @@ class ClassGrader:
                 submission = futures[future]
                 try:
                     outcome = future.result()
-                except Exception as error:
+                except Exception as error:  # the worker died: a grader failure, not a grade
                     outcome = {"crash": f"{type(error).__name__}: {error}"}
-                if "crash" in outcome:
-                    rows[submission.key] = Row(
-                        submission.student, submission.assignment, 0.0,
-                        self.max_score(submission.assignment), "grader-error",
-                        f"The grader itself failed on this submission: {outcome['crash']}",
-                        notebook=submission.path.name)
-                    done += 1
-                    self.write_csv(rows)
-                    continue
                 settle(submission, outcome)
         self.write_csv(rows)
         return rows

@@ -1,4 +1,5 @@
-# buggy: clamps weights
+# buggy: clamps p.data (the weights) instead of p.grad
+# expect: changed the weights themselves
 def clip_grad_value(parameters, clip_value):
     for p in parameters:
         if p.grad is not None:

@@ -1,6 +1,8 @@
-# buggy: generator consumed twice
+# buggy: iterates parameters twice (a generator is empty the second time)
+# expect: consumed twice
 def clip_grad_value(parameters, clip_value):
-    if len(list(parameters)) == 0:
+    grads = [p.grad for p in parameters if p.grad is not None]
+    if len(grads) == 0:
         return
     for p in parameters:
         if p.grad is not None:

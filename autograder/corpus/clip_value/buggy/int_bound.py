@@ -1,6 +1,7 @@
-# buggy: int bound
+# buggy: int(clip_value)
+# expect: rounding the bound
 def clip_grad_value(parameters, clip_value):
-    bound = int(clip_value)
+    c = int(clip_value)
     for p in parameters:
         if p.grad is not None:
-            p.grad.clamp_(-bound, bound)
+            p.grad.clamp_(-c, c)

@@ -1,7 +1,6 @@
-# buggy: swapped bounds
-import torch
-
+# buggy: min and max swapped (clamp_(clip_value, -clip_value))
+# expect: min and max swapped
 def clip_grad_value(parameters, clip_value):
     for p in parameters:
         if p.grad is not None:
-            p.grad.copy_(torch.clamp(p.grad, clip_value, -clip_value))
+            p.grad.clamp_(clip_value, -clip_value)

@@ -1,4 +1,4 @@
-# correct: reassign grad
+# correct: p.grad = p.grad.clamp(...) (a new tensor assigned to .grad)
 def clip_grad_value(parameters, clip_value):
     for p in parameters:
         if p.grad is None:

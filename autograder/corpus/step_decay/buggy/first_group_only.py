@@ -1,4 +1,5 @@
-# buggy: first group only
+# buggy: step sets the lr on param_groups[0] only
+# expect: changed only the first param group
 class StepDecayScheduler:
     def __init__(self, optimizer, lr_initial, gamma=0.5, step_size=1000):
         self.optimizer = optimizer

@@ -1,4 +1,5 @@
-# buggy: mutates lr initial
+# buggy: overwrites self.lr_initial inside get_lr
+# expect: depends on earlier calls
 class StepDecayScheduler:
     def __init__(self, optimizer, lr_initial, gamma=0.5, step_size=1000):
         self.optimizer = optimizer
@@ -7,12 +8,11 @@ class StepDecayScheduler:
         self.step_size = step_size
 
     def get_lr(self, step):
-        if step > 0 and step % self.step_size == 0:
-            self.lr_initial = self.lr_initial * self.gamma
+        self.lr_initial = self.lr_initial * self.gamma ** (step // self.step_size)
         return self.lr_initial
 
     def step(self, current_step):
         lr = self.get_lr(current_step)
-        for param_group in self.optimizer.param_groups:
-            param_group["lr"] = lr
+        for group in self.optimizer.param_groups:
+            group["lr"] = lr
         return lr

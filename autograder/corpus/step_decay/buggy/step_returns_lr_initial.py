@@ -1,4 +1,5 @@
-# buggy: step returns lr initial
+# buggy: step returns self.lr_initial instead of the lr it set
+# expect: returns self.lr_initial
 class StepDecayScheduler:
     def __init__(self, optimizer, lr_initial, gamma=0.5, step_size=1000):
         self.optimizer = optimizer
@@ -10,6 +11,6 @@ class StepDecayScheduler:
         return self.lr_initial * self.gamma ** (step // self.step_size)
 
     def step(self, current_step):
-        for param_group in self.optimizer.param_groups:
-            param_group["lr"] = self.get_lr(current_step)
+        for group in self.optimizer.param_groups:
+            group["lr"] = self.get_lr(current_step)
         return self.lr_initial

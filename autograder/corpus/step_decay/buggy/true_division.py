@@ -1,4 +1,5 @@
-# buggy: true division
+# buggy: true division step / step_size
+# expect: true division
 class StepDecayScheduler:
     def __init__(self, optimizer, lr_initial, gamma=0.5, step_size=1000):
         self.optimizer = optimizer
@@ -11,6 +12,6 @@ class StepDecayScheduler:
 
     def step(self, current_step):
         lr = self.get_lr(current_step)
-        for param_group in self.optimizer.param_groups:
-            param_group["lr"] = lr
+        for group in self.optimizer.param_groups:
+            group["lr"] = lr
         return lr

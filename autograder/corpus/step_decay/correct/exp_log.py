@@ -1,5 +1,6 @@
-# correct: exp log
+# correct: gamma ** n written as exp(n log gamma)
 import math
+
 
 class StepDecayScheduler:
     def __init__(self, optimizer, lr_initial, gamma=0.5, step_size=1000):
@@ -9,10 +10,11 @@ class StepDecayScheduler:
         self.step_size = step_size
 
     def get_lr(self, step):
-        return self.lr_initial * math.exp((step // self.step_size) * math.log(self.gamma))
+        n = step // self.step_size
+        return self.lr_initial * math.exp(n * math.log(self.gamma))
 
     def step(self, current_step):
         lr = self.get_lr(current_step)
-        for param_group in self.optimizer.param_groups:
-            param_group["lr"] = lr
+        for group in self.optimizer.param_groups:
+            group["lr"] = lr
         return lr

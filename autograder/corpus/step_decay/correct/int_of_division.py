@@ -1,4 +1,4 @@
-# correct: int of division
+# correct: int(step / step_size), equal to floor for non-negative steps
 class StepDecayScheduler:
     def __init__(self, optimizer, lr_initial, gamma=0.5, step_size=1000):
         self.optimizer = optimizer
@@ -7,11 +7,10 @@ class StepDecayScheduler:
         self.step_size = step_size
 
     def get_lr(self, step):
-        num_decays = int(step / self.step_size)
-        return self.lr_initial * (self.gamma ** num_decays)
+        return self.lr_initial * self.gamma ** int(step / self.step_size)
 
     def step(self, current_step):
         lr = self.get_lr(current_step)
-        for param_group in self.optimizer.param_groups:
-            param_group["lr"] = lr
+        for group in self.optimizer.param_groups:
+            group["lr"] = lr
         return lr

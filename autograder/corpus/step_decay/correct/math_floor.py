@@ -1,5 +1,6 @@
-# correct: math floor
+# correct: math.floor of the true division
 import math
+
 
 class StepDecayScheduler:
     def __init__(self, optimizer, lr_initial, gamma=0.5, step_size=1000):
@@ -13,6 +14,6 @@ class StepDecayScheduler:
 
     def step(self, current_step):
         lr = self.get_lr(current_step)
-        for param_group in self.optimizer.param_groups:
-            param_group["lr"] = lr
+        for group in self.optimizer.param_groups:
+            group["lr"] = lr
         return lr

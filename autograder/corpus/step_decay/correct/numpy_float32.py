@@ -1,5 +1,6 @@
-# correct: numpy float32
+# correct: float32 arithmetic in numpy; step writes a python float
 import numpy as np
+
 
 class StepDecayScheduler:
     def __init__(self, optimizer, lr_initial, gamma=0.5, step_size=1000):
@@ -9,11 +10,10 @@ class StepDecayScheduler:
         self.step_size = step_size
 
     def get_lr(self, step):
-        decays = np.float32(step // self.step_size)
-        return float(np.float32(self.lr_initial) * np.float32(self.gamma) ** decays)
+        return np.float32(self.lr_initial) * np.float32(self.gamma) ** np.float32(step // self.step_size)
 
     def step(self, current_step):
-        lr = self.get_lr(current_step)
-        for param_group in self.optimizer.param_groups:
-            param_group["lr"] = lr
+        lr = float(self.get_lr(current_step))
+        for group in self.optimizer.param_groups:
+            group["lr"] = lr
         return lr

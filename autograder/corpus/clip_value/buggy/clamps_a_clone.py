@@ -1,6 +1,0 @@
-# buggy: clamps a clone
-def clip_grad_value(parameters, clip_value):
-    for p in parameters:
-        if p.grad is not None:
-            g = p.grad.clone()
-            g.clamp_(-clip_value, clip_value)

@@ -1,7 +1,0 @@
-# buggy: rescales
-def clip_grad_value(parameters, clip_value):
-    for p in parameters:
-        if p.grad is not None:
-            largest = p.grad.abs().max()
-            if largest > clip_value:
-                p.grad.mul_(clip_value / largest)

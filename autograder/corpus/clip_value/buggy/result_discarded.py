@@ -1,5 +1,0 @@
-# buggy: result discarded
-def clip_grad_value(parameters, clip_value):
-    for p in parameters:
-        if p.grad is not None:
-            p.grad.clamp(-clip_value, clip_value)

@@ -1,5 +1,0 @@
-# buggy: squared bound
-def clip_grad_value(parameters, clip_value):
-    for p in parameters:
-        if p.grad is not None:
-            p.grad.clamp_(-clip_value ** 2, clip_value ** 2)

@@ -1,5 +1,0 @@
-# buggy: zero to c
-def clip_grad_value(parameters, clip_value):
-    for p in parameters:
-        if p.grad is not None:
-            p.grad.clamp_(0, clip_value)

@@ -1,5 +1,0 @@
-# correct: torch builtin
-import torch
-
-def clip_grad_value(parameters, clip_value):
-    torch.nn.utils.clip_grad_value_(parameters, clip_value)

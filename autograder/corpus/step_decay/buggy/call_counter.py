@@ -1,0 +1,19 @@
+# buggy: counts calls instead of using step
+# expect: depends on earlier calls
+class StepDecayScheduler:
+    def __init__(self, optimizer, lr_initial, gamma=0.5, step_size=1000):
+        self.optimizer = optimizer
+        self.lr_initial = lr_initial
+        self.gamma = gamma
+        self.step_size = step_size
+        self.calls = 0
+
+    def get_lr(self, step):
+        self.calls += 1
+        return self.lr_initial * self.gamma ** ((self.calls - 1) // self.step_size)
+
+    def step(self, current_step):
+        lr = self.get_lr(current_step)
+        for group in self.optimizer.param_groups:
+            group["lr"] = lr
+        return lr

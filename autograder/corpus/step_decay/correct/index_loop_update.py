@@ -1,0 +1,16 @@
+# correct: indexes the param groups and uses dict.update
+class StepDecayScheduler:
+    def __init__(self, optimizer, lr_initial, gamma=0.5, step_size=1000):
+        self.optimizer = optimizer
+        self.lr_initial = lr_initial
+        self.gamma = gamma
+        self.step_size = step_size
+
+    def get_lr(self, step):
+        return self.lr_initial * self.gamma ** (step // self.step_size)
+
+    def step(self, current_step):
+        new_lr = self.get_lr(current_step)
+        for i in range(len(self.optimizer.param_groups)):
+            self.optimizer.param_groups[i].update(lr=new_lr)
+        return new_lr

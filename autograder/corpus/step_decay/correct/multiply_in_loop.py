@@ -1,0 +1,19 @@
+# correct: multiplies by gamma once per completed period, no state kept
+class StepDecayScheduler:
+    def __init__(self, optimizer, lr_initial, gamma=0.5, step_size=1000):
+        self.optimizer = optimizer
+        self.lr_initial = lr_initial
+        self.gamma = gamma
+        self.step_size = step_size
+
+    def get_lr(self, step):
+        lr = self.lr_initial
+        for _ in range(step // self.step_size):
+            lr *= self.gamma
+        return lr
+
+    def step(self, current_step):
+        lr = self.get_lr(current_step)
+        for group in self.optimizer.param_groups:
+            group["lr"] = lr
+        return lr

@@ -1,0 +1,21 @@
+# correct: counts whole periods with a while loop
+class StepDecayScheduler:
+    def __init__(self, optimizer, lr_initial, gamma=0.5, step_size=1000):
+        self.optimizer = optimizer
+        self.lr_initial = lr_initial
+        self.gamma = gamma
+        self.step_size = step_size
+
+    def get_lr(self, step):
+        periods = 0
+        remaining = step
+        while remaining >= self.step_size:
+            remaining -= self.step_size
+            periods += 1
+        return self.lr_initial * self.gamma ** periods
+
+    def step(self, current_step):
+        lr = self.get_lr(current_step)
+        for group in self.optimizer.param_groups:
+            group["lr"] = lr
+        return lr
