@@ -64,10 +64,10 @@ def corpus_id(path):
     return f"{path.parent.parent.name}/{path.parent.name}/{path.stem}"
 
 
-REFERENCE_SCHEDULER = load(CORPUS / "step_decay" / "correct" / "reference.py")
+REFERENCE_SCHEDULER = load(CORPUS / "step_decay" / "correct" / "floor_division.py")
 REFERENCE_CLIP = load(CORPUS / "clip_value" / "correct" / "reference.py")
-BUGGY_SCHEDULER = load(CORPUS / "step_decay" / "buggy" / "one_step_early.py")
-BUGGY_CLIP = load(CORPUS / "clip_value" / "buggy" / "not_in_place.py")
+BUGGY_SCHEDULER = load(CORPUS / "step_decay" / "buggy" / "early_by_one.py")
+BUGGY_CLIP = load(CORPUS / "clip_value" / "buggy" / "result_discarded.py")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -108,7 +108,7 @@ def test_step_decay_table_is_the_closed_form():
     table = dict(checks.step_decay_table(0.1, 0.5, 1000))
     assert table == {0: 0.1, 999: 0.1, 1000: 0.05, 1001: 0.05, 1999: 0.05, 2000: 0.025, 10003: 0.1 * 0.5 ** 10}
     table = dict(checks.step_decay_table(0.2, 0.3, 7))
-    assert table[6] == 0.2 and table[7] == 0.2 * 0.3 and table[14] == 0.2 * 0.3 ** 2 and table[73] == 0.2 * 0.3 ** 10
+    assert (table[6], table[7], table[14], table[73]) == (0.2, 0.2 * 0.3, 0.2 * 0.3 ** 2, 0.2 * 0.3 ** 10)
     steps = [t for t, _ in checks.step_decay_table(0.2, 0.3, 7)]
     assert steps.count(7) == 2 and steps.index(73) < len(steps) - 1, "a repeated step and a large step first"
 

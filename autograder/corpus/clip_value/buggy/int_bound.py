@@ -1,5 +1,5 @@
 # buggy: int(clip_value)
-# expect: rounding the bound
+# expect: expected bound 0.25, got 0. Likely cause: int(clip_value) / rounding the bound.
 def clip_grad_value(parameters, clip_value):
     c = int(clip_value)
     for p in parameters:

@@ -1,0 +1,11 @@
+# correct: torch.minimum / torch.maximum against a 0-d limit, copied back
+import torch
+
+
+def clip_grad_value(parameters, clip_value):
+    with torch.no_grad():
+        for p in parameters:
+            if p.grad is None:
+                continue
+            limit = torch.tensor(clip_value, dtype=p.grad.dtype, device=p.grad.device)
+            p.grad.copy_(torch.minimum(torch.maximum(p.grad, -limit), limit))

@@ -1,0 +1,17 @@
+# buggy: step sets the lr of current_step + 1
+# expect: not the lr of the step before or after
+class StepDecayScheduler:
+    def __init__(self, optimizer, lr_initial, gamma=0.5, step_size=1000):
+        self.optimizer = optimizer
+        self.lr_initial = lr_initial
+        self.gamma = gamma
+        self.step_size = step_size
+
+    def get_lr(self, step):
+        return self.lr_initial * self.gamma ** (step // self.step_size)
+
+    def step(self, current_step):
+        lr = self.get_lr(current_step + 1)
+        for group in self.optimizer.param_groups:
+            group["lr"] = lr
+        return lr
