@@ -124,19 +124,22 @@ def ours(submissions, work, jobs):
 
 
 def floor(graded, runs):
-    """A fresh kernel importing torch and matplotlib, then only the answer and test cells."""
+    """A fresh kernel running only the notebook's setup cell (its imports: torch, matplotlib,
+    ...) and the answer and test cells, hidden tests included: nothing grading could skip."""
     from .execute import Limits, run_notebook
 
     seconds = []
     for stem in graded:
         solution = nbformat.read(str(SOLUTIONS / f"{stem}.ipynb"), as_version=4)
-        cells = [nbformat.v4.new_code_cell("import torch, numpy, matplotlib.pyplot as plt")]
-        cells += [c for c in solution.cells if c.metadata.get("nbgrader", {}).get("grade_id")]
-        notebook = nbformat.v4.new_notebook(cells=cells)
+        code = [c for c in solution.cells if c.cell_type == "code"]
+        cells = code[:1] + [c for c in code[1:] if c.metadata.get("nbgrader", {}).get("grade_id")]
         for _ in range(runs):
+            notebook = nbformat.v4.new_notebook(cells=copy.deepcopy(cells))
             started = time.monotonic()
-            run_notebook(copy.deepcopy(notebook), Limits(threads=1))
+            run_notebook(notebook, Limits(threads=1))
             seconds.append(time.monotonic() - started)
+            errors = [o for c in notebook.cells for o in c.outputs if o.output_type == "error"]
+            assert not errors, f"the floor run of {stem} failed: {errors[0]['evalue']}"
     return statistics.median(seconds)
 
 

@@ -116,8 +116,9 @@ def _client(notebook, scratch, limits):
     return client
 
 
-def run_notebook(notebook, limits=Limits()):
-    """Execute `notebook` in place; returns the incidents (timeouts, deaths, budget)."""
+def run_notebook(notebook, limits=Limits(), only=None):
+    """Execute `notebook` in place (just the code cells in `only`, when given); returns the
+    incidents (timeouts, deaths, budget)."""
     scratch = scratch_directory()
     incidents = []
     deadline = time.monotonic() + limits.budget
@@ -136,7 +137,7 @@ def run_notebook(notebook, limits=Limits()):
                     break
                 while index < len(notebook.cells):
                     cell = notebook.cells[index]
-                    if cell.cell_type != "code":
+                    if cell.cell_type != "code" or (only is not None and index not in only):
                         index += 1
                         continue
                     remaining = deadline - time.monotonic()

@@ -4,6 +4,7 @@ nbgrader's feedback shows every test cell in full, hidden tests included, and th
 point into the checks module. We keep what a student can act on: the visible tests, and for
 each failure one line with the message (expected, got, likely cause).
 """
+import copy
 import re
 
 from nbconvert.preprocessors import Preprocessor
@@ -35,3 +36,55 @@ class HideHiddenTests(Preprocessor):
                 if output.get("output_type") == "error":
                     short_error(output)
         return cell, resources
+
+
+class ScoresFromOutputs(Preprocessor):
+    """What nbgrader's GetGrades reads from the gradebook, computed from the executed notebook
+    with nbgrader's own determine_grade (the function SaveAutoGrades scores with), so the page
+    can be rendered in a worker without touching the gradebook."""
+
+    enabled = Bool(True)
+
+    def preprocess(self, nb, resources):
+        from nbgrader import utils
+
+        total = maximum = 0.0
+        for cell in nb.cells:
+            meta = cell.metadata.get("nbgrader", {})
+            if meta.get("solution"):
+                unanswered = meta.get("checksum") == utils.compute_checksum(cell)
+                meta["comment"] = "No response." if unanswered else None
+            if meta.get("grade"):
+                score, points = utils.determine_grade(cell)
+                meta["score"], meta["points"] = score, points
+                total, maximum = total + (score or 0.0), maximum + points
+        resources["nbgrader"].update(score=total, max_score=maximum, late_penalty=0)
+        return nb, resources
+
+
+_EXPORTER = None
+
+
+def render(notebook, assignment, student):
+    """(html, score) of the feedback page for an executed notebook, built like nbgrader's."""
+    import os
+
+    import nbgrader
+    from nbconvert.exporters import HTMLExporter
+    from nbconvert.preprocessors import CSSHTMLHeaderPreprocessor
+    from traitlets.config import Config
+
+    global _EXPORTER
+    if _EXPORTER is None:  # one per worker process: building it costs more than a page
+        formgrader = os.path.join(os.path.dirname(nbgrader.__file__), "server_extensions", "formgrader")
+        config = Config()
+        config.HTMLExporter.template_name = "feedback"
+        config.HTMLExporter.extra_template_basedirs = [os.path.join(formgrader, "templates")]
+        config.HTMLExporter.extra_template_paths = [
+            os.path.join(formgrader, "static", "node_modules", "bootstrap", "dist", "css")]
+        _EXPORTER = HTMLExporter(config=config)
+        for preprocessor in (ScoresFromOutputs, HideHiddenTests, CSSHTMLHeaderPreprocessor):
+            _EXPORTER.register_preprocessor(preprocessor(enabled=True), enabled=True)
+    resources = {"nbgrader": {"notebook": assignment, "assignment": assignment, "student": student}}
+    html, resources = _EXPORTER.from_notebook_node(copy.deepcopy(notebook), resources=resources)
+    return html, resources["nbgrader"]["score"]

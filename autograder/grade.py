@@ -23,9 +23,10 @@ import nbformat
 
 from .course import SOLUTIONS, assignment_ids, build_course
 from .execute import Limits, error_output, run_notebook
+from .feedback import render
 from .integrity import tampering
 from .gradebook import Recorder
-from .submission import UnreadableNotebook, build_graded_notebook
+from .submission import UnreadableNotebook, build_graded_notebook, cells_grading_needs
 
 COLUMNS = ["student_id", "assignment", "score", "max_score", "status", "reason", "notes",
            "notebook"]
@@ -108,12 +109,13 @@ def execute_submission(path, released_path, solution_path, limits):
     except UnreadableNotebook as problem:
         return {"broken": str(problem)}
     findings = {a.grade_id: tampering(a.source) for a in graded.answers if tampering(a.source)}
-    incidents = run_notebook(graded.notebook, limits)
+    incidents = run_notebook(graded.notebook, limits, only=cells_grading_needs(graded.notebook))
     for cell in graded.notebook.cells:
         if cell.metadata.get("nbgrader", {}).get("grade"):
             _stderr_to_stdout(cell)
     _zero_tampered(graded.notebook, findings)
-    return {"notebook": nbformat.writes(graded.notebook),
+    html, score = render(graded.notebook, Path(released_path).stem, Path(path).parent.parent.name)
+    return {"notebook": nbformat.writes(graded.notebook), "feedback": html, "feedback_score": score,
             "incidents": [f"{i.kind} in cell {i.cell_index}: {i.message}" for i in incidents],
             "notes": graded.warnings,
             "answers": {a.grade_id: a.found for a in graded.answers}}
@@ -260,7 +262,10 @@ class ClassGrader:
         executed = nbformat.reads(outcome["notebook"], as_version=4)
         self.recorder.record(submission.student, submission.assignment, executed)
         score, max_score = self.recorder.totals(submission.student, submission.assignment)
-        self.recorder.feedback(submission.student, submission.assignment, feedback_dir)
+        if outcome.get("feedback") and outcome.get("feedback_score") == score:
+            atomic_write(feedback_dir / f"{submission.assignment}.html", outcome["feedback"])
+        else:  # the worker's page disagrees with the gradebook: let nbgrader render it
+            self.recorder.feedback(submission.student, submission.assignment, feedback_dir)
         incidents = outcome.get("incidents", [])
         status = "incomplete" if incidents else "graded"
         reason = first_failure(executed) if score < max_score else ""

@@ -155,3 +155,17 @@ def build_graded_notebook(raw, released, solution):
         if answer.note:
             result.warnings.append(answer.note)
     return result
+
+
+def cells_grading_needs(notebook):
+    """Indices of the code cells grading runs: the setup cell (the first code cell), the answer
+    and test cells, and any cell tagged `grading`. The rest are demos and figures, which the
+    notebooks skip under the autograder anyway; not even starting them saves a round trip each.
+    """
+    code = [i for i, c in enumerate(notebook.cells) if c.cell_type == "code"]
+    needed = set(code[:1])
+    for index in code:
+        cell = notebook.cells[index]
+        if cell.metadata.get("nbgrader", {}).get("grade_id") or "grading" in cell.metadata.get("tags", []):
+            needed.add(index)
+    return needed
