@@ -576,13 +576,20 @@ def _check_training_run(cls):
             raise CheckFailed(f"{run}, the lr at update {t}: expected {_fmt(expected)} (as StepLR), got "
                               f"{_fmt(got)}. Likely cause: call step(t) with the update's index t, and set "
                               f"get_lr(t) without other changes to the optimizer.")
-    difference = _max_difference(student_params, reference_params)
-    allowed = 1e-5 * (1 + _max_size(reference_params))
+    _require_same_weights(student_params, reference_params,
+                          f"{run}, the final weights: expected those of the same run driven by "
+                          f"torch.optim.lr_scheduler.StepLR",
+                          "step() must only set the lr — it must not call optimizer.step() or "
+                          "zero_grad() or change other optimizer settings")
+
+
+def _require_same_weights(student, reference, expected, cause):
+    """Fail unless two training runs ended with the same weights, up to float rounding."""
+    difference = _max_difference(student, reference)
+    allowed = 1e-5 * (1 + _max_size(reference))
     if not difference <= allowed:
-        raise CheckFailed(f"{run}, the final weights: expected those of the same run driven by "
-                          f"torch.optim.lr_scheduler.StepLR, got weights up to {difference:.3g} away "
-                          f"(at most {allowed:.3g} allowed). Likely cause: step() must only set the lr — it must "
-                          f"not call optimizer.step() or zero_grad() or change other optimizer settings.")
+        raise CheckFailed(f"{expected}, got weights up to {difference:.3g} away (at most "
+                          f"{allowed:.3g} allowed). Likely cause: {cause}.")
 
 
 # ----------------------------------------------------------------------------------------------
@@ -840,10 +847,8 @@ def _check_clipping_run(fn):
     student = _train_with_clipping(
         lambda params, t: _call(f"clip_grad_value at update {t} of {run}", fn, params, CLIP_VALUE))
     reference = _train_with_clipping(lambda params, t: torch.nn.utils.clip_grad_value_(params, CLIP_VALUE))
-    difference = _max_difference(student, reference)
-    allowed = 1e-5 * (1 + _max_size(reference))
-    if not difference <= allowed:
-        raise CheckFailed(f"after {run}, the weights: expected those of the same run clipped by "
-                          f"torch.nn.utils.clip_grad_value_, got weights up to {difference:.3g} away (at most "
-                          f"{allowed:.3g} allowed). Likely cause: clip_grad_value must clamp every gradient in "
-                          f"place on every call and change nothing else.")
+    _require_same_weights(student, reference,
+                          f"after {run}, the weights: expected those of the same run clipped by "
+                          f"torch.nn.utils.clip_grad_value_",
+                          "clip_grad_value must clamp every gradient in place on every call and "
+                          "change nothing else")
