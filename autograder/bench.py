@@ -19,7 +19,7 @@ from pathlib import Path
 
 import nbformat
 
-from .course import NOTEBOOKS, REPO, SOLUTIONS, assignment_ids, build_course
+from .course import REPO, SOLUTIONS, assignment_ids, build_course, solution_answers
 from .solutions import cell_seconds
 
 SEED = REPO.parent / "shared" / "seeds" / "lr-scheduling-and-clipping-notebook.ipynb"
@@ -71,21 +71,12 @@ def bench_notebooks(runs):
 
 def answered_class(root, students):
     """`students` students, each submitting every graded assignment with the reference answers."""
-    graded = []
-    for stem in assignment_ids():
-        released = nbformat.read(str(NOTEBOOKS / f"{stem}.ipynb"), as_version=4)
-        solution = nbformat.read(str(SOLUTIONS / f"{stem}.ipynb"), as_version=4)
-        answers = {c.metadata["nbgrader"]["grade_id"]: c.source for c in solution.cells
-                   if c.metadata.get("nbgrader", {}).get("solution")}
-        if not answers:
-            continue
-        graded.append(stem)
+    from .demo import with_answers
+
+    graded = [stem for stem in assignment_ids() if solution_answers(stem)]
+    for stem in graded:
+        notebook = with_answers(stem)
         for number in range(students):
-            notebook = copy.deepcopy(released)
-            for cell in notebook.cells:
-                grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
-                if grade_id in answers:
-                    cell.source = answers[grade_id]
             folder = Path(root) / f"student{number:03d}" / stem
             folder.mkdir(parents=True, exist_ok=True)
             nbformat.write(notebook, str(folder / f"{stem}.ipynb"))

@@ -74,6 +74,15 @@ def build_course(root, assignments=None):
     return released
 
 
+def solution_answers(stem):
+    """{grade_id: source} of the answer cells of solutions/<stem>.ipynb (the reference answers)."""
+    import nbformat
+
+    notebook = nbformat.read(str(SOLUTIONS / f"{stem}.ipynb"), as_version=4)
+    return {c.metadata["nbgrader"]["grade_id"]: c.source for c in notebook.cells
+            if c.metadata.get("nbgrader", {}).get("solution")}
+
+
 def colab_url(stem):
     return (f"https://colab.research.google.com/github/{GITHUB_REPO}/blob/{GITHUB_BRANCH}/"
             f"notebooks/{stem}.ipynb")

@@ -6,12 +6,13 @@ notebooks from notebooks/ keeps the demo in step with the course.
 """
 import copy
 import csv
+import json
 import shutil
 from pathlib import Path
 
 import nbformat
 
-from .course import AUTOGRADER, NOTEBOOKS, SOLUTIONS
+from .course import AUTOGRADER, NOTEBOOKS, solution_answers
 
 CLASS_FILE = AUTOGRADER / "demo" / "class.csv"
 
@@ -21,29 +22,46 @@ def read_class(path=CLASS_FILE):
         return [row for row in csv.DictReader(handle) if not row["student_id"].startswith("#")]
 
 
-def answer_cell(notebook):
-    return next(c for c in notebook.cells if c.metadata.get("nbgrader", {}).get("solution"))
+def with_answers(assignment, answers=None):
+    """The released student notebook with answer cells filled in: `answers` maps grade ids to
+    sources (default: the solution's answers); cells it does not name keep their stub."""
+    notebook = nbformat.read(str(NOTEBOOKS / f"{assignment}.ipynb"), as_version=4)
+    answers = solution_answers(assignment) if answers is None else answers
+    for cell in notebook.cells:
+        grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
+        if grade_id in answers:
+            cell.source = answers[grade_id]
+    return notebook
 
 
-def answer_text(spec, assignment):
+def demo_answers(spec, assignment):
+    """{grade_id: source} for a class.csv answer: `blank`, `solution`, or a corpus file (which
+    answers the notebook's one answer cell)."""
+    if spec == "blank":
+        return {}
+    solution = solution_answers(assignment)
     if spec == "solution":
-        return answer_cell(nbformat.read(str(SOLUTIONS / f"{assignment}.ipynb"), as_version=4)).source
-    return (AUTOGRADER / "corpus" / spec).read_text()
+        return solution
+    (grade_id,) = solution
+    return {grade_id: (AUTOGRADER / "corpus" / spec).read_text()}
 
 
-def damage(notebook, kind):
-    """What editors do to notebooks: strip nbgrader metadata, or a Colab round trip."""
+def damaged_bytes(notebook, kind=""):
+    """The notebook file as an editor leaves it: `strip-metadata` (VS Code, copy-paste) drops
+    every cell's metadata; `colab` also writes Colab's own metadata, cell ids and format 4.0."""
+    notebook = copy.deepcopy(notebook)
     if kind in ("strip-metadata", "colab"):
         for cell in notebook.cells:
             cell.metadata = {}
+    data = json.loads(nbformat.writes(notebook, version=4))
     if kind == "colab":
-        notebook.nbformat_minor = 0
-        notebook.metadata = {"colab": {"provenance": []}, "accelerator": "GPU",
-                             "kernelspec": {"name": "python3", "display_name": "Python 3"}}
-        for index, cell in enumerate(notebook.cells):
+        data["nbformat_minor"] = 0
+        data["metadata"] = {"colab": {"provenance": [], "gpuType": "T4"}, "accelerator": "GPU",
+                            "kernelspec": {"name": "python3", "display_name": "Python 3"}}
+        for index, cell in enumerate(data["cells"]):
             cell.pop("id", None)
-            cell.metadata = {"id": f"colab{index:04d}"}
-    return notebook
+            cell["metadata"] = {"id": f"colab{index:04d}", "colab": {"base_uri": "https://localhost/"}}
+    return json.dumps(data, indent=1).encode()
 
 
 def build_submissions(destination):
@@ -53,17 +71,11 @@ def build_submissions(destination):
     rows = read_class()
     for row in rows:
         assignment = row["assignment"]
-        notebook = nbformat.read(str(NOTEBOOKS / f"{assignment}.ipynb"), as_version=4)
-        notebook = copy.deepcopy(notebook)
-        if row["answer"] != "blank":
-            answer_cell(notebook).source = answer_text(row["answer"], assignment)
-        notebook = damage(notebook, row["damage"])
+        notebook = with_answers(assignment, demo_answers(row["answer"], assignment))
         folder = destination / row["student_id"] / assignment
         folder.mkdir(parents=True)
         name = row.get("file_name") or f"{assignment}.ipynb"
-        text = nbformat.writes(notebook, version=4) if row["damage"] != "colab" else \
-            nbformat.writes(notebook, version=4).replace('"nbformat_minor": 5', '"nbformat_minor": 0')
-        (folder / name).write_text(text)
+        (folder / name).write_bytes(damaged_bytes(notebook, row["damage"]))
     return rows
 
 

@@ -13,7 +13,6 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-import nbformat
 from nbclient import NotebookClient
 from nbclient.exceptions import DeadKernelError
 from nbformat.v4 import new_code_cell, new_output
@@ -196,6 +195,3 @@ def _replay(client, notebook, completed, deadline):
             return False
     return True
 
-
-def read_notebook(path):
-    return nbformat.read(str(path), as_version=4)

@@ -12,6 +12,7 @@ import io
 import json
 import multiprocessing
 import os
+import shutil
 import sys
 import time
 import traceback
@@ -108,7 +109,7 @@ def execute_submission(path, released_path, solution_path, limits):
         graded = build_graded_notebook(Path(path).read_bytes(), released, solution)
     except UnreadableNotebook as problem:
         return {"broken": str(problem)}
-    findings = {a.grade_id: tampering(a.source) for a in graded.answers if tampering(a.source)}
+    findings = {a.grade_id: found for a in graded.answers if (found := tampering(a.source))}
     incidents = run_notebook(graded.notebook, limits, only=cells_grading_needs(graded.notebook))
     for cell in graded.notebook.cells:
         if cell.metadata.get("nbgrader", {}).get("grade"):
@@ -117,8 +118,7 @@ def execute_submission(path, released_path, solution_path, limits):
     html, score = render(graded.notebook, Path(released_path).stem, Path(path).parent.parent.name)
     return {"notebook": nbformat.writes(graded.notebook), "feedback": html, "feedback_score": score,
             "incidents": [f"{i.kind} in cell {i.cell_index}: {i.message}" for i in incidents],
-            "notes": graded.warnings,
-            "answers": {a.grade_id: a.found for a in graded.answers}}
+            "notes": graded.warnings}
 
 
 def _zero_tampered(notebook, findings):
@@ -170,6 +170,12 @@ def _describe(error):
     return f"{name}: {value}" if value else f"{name} (no message)"
 
 
+def _points(notebook):
+    """The most a notebook's graded cells can score."""
+    return float(sum(c.metadata["nbgrader"].get("points", 0) for c in notebook.cells
+                     if c.metadata.get("nbgrader", {}).get("grade")))
+
+
 def broken_page(row):
     return ("<!DOCTYPE html><html><head><meta charset='utf-8'><title>Feedback</title></head>"
             f"<body><h1>{html.escape(row.assignment)}: {row.score:g} / {row.max_score:g}</h1>"
@@ -192,8 +198,7 @@ class ClassGrader:
     # course ---------------------------------------------------------------------------
     def solutions_digest(self):
         parts = [digest(SOLUTIONS / f"{a}.ipynb") for a in assignment_ids()]
-        checks = Path(__file__).with_name("checks.py")
-        parts.append(digest(checks) if checks.exists() else "")
+        parts.append(digest(Path(__file__).with_name("checks.py")))
         return hashlib.sha256("".join(parts).encode()).hexdigest()
 
     def prepare_course(self):
@@ -204,12 +209,13 @@ class ClassGrader:
         stamp = self.course / "solutions.sha256"
         wanted = self.solutions_digest()
         if self.force or not stamp.exists() or stamp.read_text() != wanted:
-            import shutil
             shutil.rmtree(self.course, ignore_errors=True)
             shutil.rmtree(self.results, ignore_errors=True)
             build_course(self.course)
             atomic_write(stamp, wanted)
         self.released = {a: self.course / "release" / a / f"{a}.ipynb" for a in assignment_ids()}
+        self.max_scores = {a: _points(nbformat.read(str(path), as_version=4))
+                           for a, path in self.released.items()}
         self.recorder = Recorder(self.course)
 
     # results --------------------------------------------------------------------------
@@ -240,11 +246,7 @@ class ClassGrader:
 
     # grading --------------------------------------------------------------------------
     def max_score(self, assignment):
-        if assignment not in self.released:
-            return 0.0
-        notebook = nbformat.read(str(self.released[assignment]), as_version=4)
-        return float(sum(c.metadata.get("nbgrader", {}).get("points", 0) for c in notebook.cells
-                         if c.metadata.get("nbgrader", {}).get("grade")))
+        return self.max_scores.get(assignment, 0.0)
 
     def finish(self, submission, outcome):
         """Turn a worker's outcome into a gradebook entry, a feedback page and a row."""
@@ -260,8 +262,7 @@ class ClassGrader:
             atomic_write(feedback_dir / f"{submission.assignment}.html", broken_page(row))
             return row
         executed = nbformat.reads(outcome["notebook"], as_version=4)
-        self.recorder.record(submission.student, submission.assignment, executed)
-        score, max_score = self.recorder.totals(submission.student, submission.assignment)
+        score, max_score = self.recorder.record(submission.student, submission.assignment, executed)
         if outcome.get("feedback") and outcome.get("feedback_score") == score:
             atomic_write(feedback_dir / f"{submission.assignment}.html", outcome["feedback"])
         else:  # the worker's page disagrees with the gradebook: let nbgrader render it

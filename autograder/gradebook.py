@@ -52,18 +52,19 @@ class Recorder:
         self.db_url = f"sqlite:///{self.root / 'gradebook.db'}"
 
     def record(self, student, assignment, executed):
-        """Autograde `executed` (an executed NotebookNode, or None when nothing could be
-        graded) and return the per-cell scores {grade_id: (score, max_score)}."""
+        """Autograde `executed` (an executed NotebookNode); returns (score, max_score) as the
+        gradebook now holds them."""
         folder = self.root / "submitted" / student / assignment
         shutil.rmtree(folder, ignore_errors=True)
         folder.mkdir(parents=True)
-        if executed is not None:
-            nbformat.write(executed, str(folder / f"{assignment}.ipynb"))
+        nbformat.write(executed, str(folder / f"{assignment}.ipynb"))
         result = self.api.autograde(assignment, student, force=True, create=True)
         if not result["success"]:
             raise GradebookError(f"nbgrader autograde {assignment} for {student} failed:\n"
                                  f"{result.get('error') or result.get('log')}")
-        return self.cell_scores(student, assignment)
+        with Gradebook(self.db_url) as gradebook:
+            submission = gradebook.find_submission(assignment, student)
+            return float(submission.score), float(submission.max_score)
 
     def record_missing(self, student, assignment):
         """Nothing gradable was handed in: a submission whose every grade cell scores 0.
@@ -83,23 +84,6 @@ class Recorder:
                     grade.manual_score = None
                     grade.needs_manual_grade = False
             gradebook.db.commit()
-
-    def cell_scores(self, student, assignment):
-        with Gradebook(self.db_url) as gradebook:
-            submission = gradebook.find_submission(assignment, student)
-            scores = {}
-            for notebook in submission.notebooks:
-                for grade in notebook.grades:
-                    scores[grade.name] = (float(grade.score or 0), float(grade.max_score))
-            return scores
-
-    def totals(self, student, assignment):
-        with Gradebook(self.db_url) as gradebook:
-            try:
-                submission = gradebook.find_submission(assignment, student)
-            except MissingEntry:
-                return None
-            return float(submission.score), float(submission.max_score)
 
     def feedback(self, student, assignment, destination):
         """Render the feedback page and copy it to `destination` (a folder)."""

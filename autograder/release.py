@@ -51,24 +51,23 @@ def update_readme():
     README.write_text(readme_with_links(README.read_text()))
 
 
+def saved_outputs(notebook):
+    """Cells committed with outputs: both versions of a notebook are stored without them."""
+    return [f"cell {i} has outputs" for i, cell in enumerate(notebook.cells)
+            if cell.cell_type == "code" and (cell.get("outputs") or cell.get("execution_count"))]
+
+
 def leaks(notebook_path):
     """Reasons a student notebook would give something away (solutions, hidden tests, outputs)."""
     notebook = nbformat.read(str(notebook_path), as_version=4)
-    problems = []
-    for index, cell in enumerate(notebook.cells):
-        for marker in LEAK_MARKERS:
-            if marker in cell.source:
-                problems.append(f"cell {index} contains {marker!r}")
-        if cell.cell_type == "code" and (cell.get("outputs") or cell.get("execution_count")):
-            problems.append(f"cell {index} has outputs")
-    return problems
+    problems = [f"cell {index} contains {marker!r}" for index, cell in enumerate(notebook.cells)
+                for marker in LEAK_MARKERS if marker in cell.source]
+    return problems + saved_outputs(notebook)
 
 
 def solution_leaks(solution_path):
     """Solution notebooks are committed without outputs: figures live in solutions/figures."""
-    notebook = nbformat.read(str(solution_path), as_version=4)
-    return [f"cell {i} has outputs" for i, cell in enumerate(notebook.cells)
-            if cell.cell_type == "code" and (cell.get("outputs") or cell.get("execution_count"))]
+    return saved_outputs(nbformat.read(str(solution_path), as_version=4))
 
 
 def check_release():

@@ -5,7 +5,6 @@ runs its claim-asserts and hidden tests; it is never saved with outputs.
 """
 import os
 import time
-from pathlib import Path
 
 import nbformat
 from nbconvert.preprocessors import ExecutePreprocessor

@@ -12,7 +12,8 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from autograder.course import NOTEBOOKS, SOLUTIONS
+from autograder.course import NOTEBOOKS, SOLUTIONS, solution_answers
+from autograder.demo import damaged_bytes, with_answers
 from autograder.execute import Limits
 from autograder.grade import ClassGrader
 
@@ -43,37 +44,20 @@ def answer_index(notebook):
 
 
 def solution_answer(assignment):
-    notebook = nbformat.read(str(SOLUTIONS / f"{assignment}.ipynb"), as_version=4)
-    return notebook.cells[answer_index(notebook)].source
+    (source,) = solution_answers(assignment).values()
+    return source
 
 
 def answered(assignment, source=None):
-    notebook = copy.deepcopy(released(assignment))
-    notebook.cells[answer_index(notebook)].source = source if source is not None else solution_answer(assignment)
-    return notebook
+    if source is None:
+        return with_answers(assignment)
+    (grade_id,) = solution_answers(assignment)
+    return with_answers(assignment, {grade_id: source})
 
 
 def grade_cell_indices(notebook):
     return [i for i, c in enumerate(notebook.cells)
             if c.metadata.get("nbgrader", {}).get("grade") and not c.metadata["nbgrader"].get("solution")]
-
-
-def strip(notebook):
-    for cell in notebook.cells:
-        cell.metadata = {}
-    return notebook
-
-
-def colab(notebook):
-    text = nbformat.writes(strip(notebook))
-    data = json.loads(text)
-    data["nbformat_minor"] = 0
-    data["metadata"] = {"colab": {"provenance": [], "gpuType": "T4"}, "accelerator": "GPU",
-                        "kernelspec": {"name": "python3", "display_name": "Python 3"}}
-    for index, cell in enumerate(data["cells"]):
-        cell.pop("id", None)
-        cell["metadata"] = {"id": f"aB3dE{index}", "colab": {"base_uri": "https://localhost/"}}
-    return json.dumps(data).encode()
 
 
 HOSTILE = '''import os, glob, pathlib
@@ -113,9 +97,9 @@ def build_batch(root):
     put("good", CLIP, answered(CLIP), 10)
     put("blank", LR, released(LR), 0)
     put("blank", CLIP, released(CLIP), 0)
-    put("stripped", LR, strip(answered(LR)), 10)
+    put("stripped", LR, damaged_bytes(answered(LR), "strip-metadata"), 10)
     put("solution-file", CLIP, (SOLUTIONS / f"{CLIP}.ipynb").read_bytes(), 10)
-    put("colab", CLIP, colab(answered(CLIP)), 10, name="Copy of 02_gradient_clipping.ipynb")
+    put("colab", CLIP, damaged_bytes(answered(CLIP), "colab"), 10, name="Copy of 02_gradient_clipping.ipynb")
     notebook = answered(LR)
     notebook.cells.insert(answer_index(notebook), copy.deepcopy(released(LR).cells[answer_index(released(LR))]))
     put("duplicated", LR, notebook, 10)

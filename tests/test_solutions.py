@@ -1,6 +1,5 @@
 """Every solution notebook executes top to bottom (its claim-asserts and hidden tests included)
 and regenerates its figures; the same notebooks run fast under the autograder's flag."""
-import os
 
 import pytest
 

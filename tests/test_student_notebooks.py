@@ -4,14 +4,13 @@ With the answer cells filled in it runs top to bottom without an error; as relea
 only the graded test cells and what needs the answer fail, and they say why.
 """
 import os
-import subprocess
-import sys
 
 import nbformat
 import pytest
 from nbconvert.preprocessors import ExecutePreprocessor
 
-from autograder.course import NOTEBOOKS, SOLUTIONS, assignment_ids
+from autograder.course import NOTEBOOKS, assignment_ids
+from autograder.demo import with_answers
 
 
 def run_alone(notebook, workdir, monkeypatch):
@@ -25,15 +24,7 @@ def run_alone(notebook, workdir, monkeypatch):
 
 @pytest.mark.parametrize("stem", assignment_ids())
 def test_answered_student_notebook_runs_alone(stem, tmp_path, monkeypatch):
-    student = nbformat.read(str(NOTEBOOKS / f"{stem}.ipynb"), as_version=4)
-    solution = nbformat.read(str(SOLUTIONS / f"{stem}.ipynb"), as_version=4)
-    answers = {c.metadata["nbgrader"]["grade_id"]: c.source for c in solution.cells
-               if c.metadata.get("nbgrader", {}).get("solution")}
-    for cell in student.cells:
-        grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
-        if grade_id in answers:
-            cell.source = answers[grade_id]
-    assert run_alone(student, tmp_path, monkeypatch) == []
+    assert run_alone(with_answers(stem), tmp_path, monkeypatch) == []
     assert sorted(os.listdir(tmp_path)) in ([], ["figures"])
 
 
