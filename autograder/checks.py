@@ -1,4 +1,4 @@
-"""Hidden checks for the graded exercises: step decay (notebook 01) and value clipping (notebook 02).
+"""Hidden checks for the graded exercises: step decay (01), value clipping (02), a tiny GPT's step (04).
 
 The hidden test cells run `from autograder import checks` after the student's answer cell, then
 one check per cell. Each check returns None or raises CheckFailed with one sentence: what was
@@ -22,7 +22,7 @@ import unittest
 import torch
 
 __all__ = ["CheckFailed", "snapshot", "step_decay_lr", "step_decay_optimizer",
-           "clip_value_elements", "clip_value_model", "DEVICE"]
+           "clip_value_elements", "clip_value_model", "warmup_cosine_schedule", "train_step_gpt", "DEVICE"]
 
 DEVICE = torch.device("cuda" if torch.cuda.is_available() else "cpu")
 
@@ -55,6 +55,7 @@ def _package_dir(module):
 
 def _watched():
     """(name, owner, attribute, how to recognise the genuine object) for every watched helper."""
+    import torch.nn.functional
     import torch.nn.utils
     import torch.optim.lr_scheduler
     import torch.testing
@@ -70,6 +71,8 @@ def _watched():
              for name in ("tolist", "item", "clamp_", "clamp", "__float__")]
     rows += [("torch.testing.assert_close", torch.testing, "assert_close", ("python", torch_dir)),
              ("torch.nn.utils.clip_grad_value_", torch.nn.utils, "clip_grad_value_", ("python", torch_dir)),
+             ("torch.nn.utils.clip_grad_norm_", torch.nn.utils, "clip_grad_norm_", ("python", torch_dir)),
+             ("torch.nn.functional.cross_entropy", torch.nn.functional, "cross_entropy", ("python", torch_dir)),
              ("torch.optim.lr_scheduler.StepLR", torch.optim.lr_scheduler, "StepLR", ("class", torch_dir))]
     rows += [(f"unittest.TestCase.{name}", unittest.TestCase, name, ("python", unittest_dir))
              for name in ("assertEqual", "assertTrue", "assertAlmostEqual", "assertLess")]
@@ -852,3 +855,592 @@ def _check_clipping_run(fn):
                           f"torch.nn.utils.clip_grad_value_",
                           "clip_grad_value must clamp every gradient in place on every call and "
                           "change nothing else")
+
+
+# ----------------------------------------------------------------------------------------------
+# Exercise 3: the training step of a tiny character-level GPT (notebook 04)
+
+# (peak_lr, warmup_steps, total_steps, min_lr): fractional values, no warmup, a one-step warmup, a
+# single decay step, min_lr 0 and above 0. Short schedules are checked at every step.
+SCHEDULE_CASES = ((3e-3, 4, 7, 3e-4), (0.05, 1, 6, 0.005), (0.37, 0, 9, 0.0), (1.5, 10, 31, 0.25),
+                  (6e-4, 100, 2000, 6e-5), (0.8, 3, 4, 0.1))
+SCHEDULE_ALL_STEPS = 40     # schedules up to this long are checked at every step
+WARMUP_FORMULA = "peak_lr * (step + 1) / warmup_steps while step < warmup_steps"
+COSINE_FORMULA = ("min_lr + 0.5 * (peak_lr - min_lr) * (1 + cos(pi * progress)) with progress = "
+                  "(step - warmup_steps) / (total_steps - warmup_steps)")
+
+
+def warmup_cosine(step, peak_lr, warmup_steps, total_steps, min_lr):
+    """The lr at update `step` (0-based): linear warmup to peak_lr, then cosine decay to min_lr."""
+    if step < warmup_steps:
+        return peak_lr * (step + 1) / warmup_steps
+    progress = (step - warmup_steps) / (total_steps - warmup_steps)
+    return min_lr + 0.5 * (peak_lr - min_lr) * (1 + math.cos(math.pi * progress))
+
+
+def warmup_cosine_table(peak_lr, warmup_steps, total_steps, min_lr):
+    """The (step, expected lr) pairs checked: every step of a short schedule, else its edges.
+
+    The edges: the first steps, the last warmup step and the first decay steps (where peak_lr is
+    reached twice), the middle of the decay, and the last steps.
+    """
+    w, n = warmup_steps, total_steps
+    if n <= SCHEDULE_ALL_STEPS:
+        steps = list(range(n))
+    else:
+        steps = sorted({t for t in (0, 1, w - 1, w, w + 1, w + (n - w) // 2, n - 2, n - 1) if t >= 0})
+    return [(t, warmup_cosine(t, peak_lr, warmup_steps, total_steps, min_lr)) for t in steps]
+
+
+def _schedule_settings(case):
+    peak, w, n, low = case
+    return f"peak_lr={peak:g}, warmup_steps={w}, total_steps={n}, min_lr={low:g}"
+
+
+def _schedule_mistakes(peak, w, n, low):
+    """(likely cause, wrong formula) for what students hand in, given one case's settings."""
+    def cosine(progress, bottom=low, half=0.5, top=peak, turn=math.pi):
+        return bottom + half * (top - bottom) * (1 + math.cos(turn * progress))
+
+    def warm(t):
+        return peak * (t + 1) / w
+
+    def decay(t):
+        return cosine((t - w) / (n - w))
+
+    def piecewise(warmup, after, edge=w):
+        return lambda t: warmup(t) if t < edge else after(t)
+
+    zero_start = ("the warmup starts at lr 0 (step / warmup_steps); step 0 already trains: "
+                  "use peak_lr * (step + 1) / warmup_steps")
+    return [
+        (zero_start, piecewise(lambda t: peak * t / w, decay)),
+        (zero_start, piecewise(lambda t: peak * t / (w - 1), decay)),
+        ("the warmup divides by warmup_steps + 1, so it never reaches peak_lr; use "
+         "peak_lr * (step + 1) / warmup_steps", piecewise(lambda t: peak * (t + 1) / (w + 1), decay)),
+        ("the warmup branch also takes step == warmup_steps (<= instead of <); the decay starts there",
+         piecewise(warm, decay, w + 1)),
+        ("the warmup ramps up from min_lr; it ramps from 0: peak_lr * (step + 1) / warmup_steps",
+         piecewise(lambda t: low + (peak - low) * (t + 1) / w, decay)),
+        ("integer division (//) in the warmup; use true division",
+         piecewise(lambda t: peak * ((t + 1) // w), decay)),
+        ("no warmup: the cosine starts at step 0; during the first warmup_steps steps the lr is "
+         "peak_lr * (step + 1) / warmup_steps", lambda t: cosine(t / n)),
+        ("progress counts from step 0; it counts from the end of the warmup: "
+         "(step - warmup_steps) / (total_steps - warmup_steps)", piecewise(warm, lambda t: cosine(t / n))),
+        ("progress counts from step 0; it counts from the end of the warmup: "
+         "(step - warmup_steps) / (total_steps - warmup_steps)", piecewise(warm, lambda t: cosine(t / (n - w)))),
+        ("progress divided by total_steps; divide by the length of the decay, total_steps - warmup_steps",
+         piecewise(warm, lambda t: cosine((t - w) / n))),
+        ("progress is one step ahead ((step - warmup_steps + 1) / ...); at step == warmup_steps it is 0 "
+         "and the lr is peak_lr", piecewise(warm, lambda t: cosine((t - w + 1) / (n - w)))),
+        ("progress divided by total_steps - warmup_steps - 1 reaches min_lr at the last step; divide by "
+         "total_steps - warmup_steps (the last step stays just above min_lr)",
+         piecewise(warm, lambda t: cosine((t - w) / (n - w - 1)))),
+        ("integer division (//) in progress keeps the lr at peak_lr; use true division",
+         piecewise(warm, lambda t: cosine((t - w) // (n - w)))),
+        ("min_lr ignored, so the lr decays to 0; use " + COSINE_FORMULA,
+         piecewise(warm, lambda t: cosine((t - w) / (n - w), bottom=0.0))),
+        ("min_lr added on top of the full cosine; scale the cosine by (peak_lr - min_lr)",
+         piecewise(warm, lambda t: low + cosine((t - w) / (n - w), bottom=0.0))),
+        ("missing the factor 0.5 in 0.5 * (peak_lr - min_lr) * (1 + cos(pi * progress))",
+         piecewise(warm, lambda t: cosine((t - w) / (n - w), half=1.0))),
+        ("1 - cos makes the lr rise after the warmup; use 1 + cos(pi * progress)",
+         piecewise(warm, lambda t: low + 0.5 * (peak - low) * (1 - math.cos(math.pi * (t - w) / (n - w))))),
+        ("cos(progress) without pi; the decay uses cos(pi * progress)",
+         piecewise(warm, lambda t: cosine((t - w) / (n - w), turn=1.0))),
+        ("cos(pi / 2 * progress) is a quarter of the cosine; the decay uses cos(pi * progress)",
+         piecewise(warm, lambda t: cosine((t - w) / (n - w), turn=math.pi / 2))),
+        ("a linear decay; after the warmup the lr follows the cosine " + COSINE_FORMULA,
+         piecewise(warm, lambda t: low + (peak - low) * (1 - (t - w) / (n - w)))),
+    ]
+
+
+def _schedule_value(fn, case, step):
+    """fn's lr for `step` in `case` as a float; None when it fails in any way."""
+    try:
+        value = _FLOAT(fn(step, *case))
+    except Exception:
+        return None
+    return value if value == value else None
+
+
+def _explain_schedule(fn, case, step):
+    """The likely cause of a wrong lr at `step`, found by comparing the whole case with mistakes."""
+    peak, w, n, low = case
+    probes = [t for t, _ in warmup_cosine_table(*case)]
+    values = [_schedule_value(fn, case, t) for t in probes]
+    if all(v is not None for v in values):
+        for hint, wrong in _schedule_mistakes(peak, w, n, low):
+            try:
+                if all(_close(v, wrong(t), LR_RTOL, LR_ATOL) for t, v in zip(probes, values)):
+                    return hint
+            except (ArithmeticError, TypeError, ValueError):      # e.g. a division by warmup_steps 0
+                continue
+    if step < w:
+        return f"during the warmup the lr is {WARMUP_FORMULA}"
+    if w == 0:
+        return f"warmup_steps = 0 means no warmup: the cosine starts at step 0, {COSINE_FORMULA}"
+    return f"from step warmup_steps on the lr is {COSINE_FORMULA}"
+
+
+def warmup_cosine_schedule(fn):
+    """fn(step, peak_lr, warmup_steps, total_steps, min_lr): linear warmup, then cosine decay."""
+    _require_untampered()
+    for case in SCHEDULE_CASES:
+        peak, w, n, low = case
+        hint = SEE_TRACEBACK
+        if w == 0:
+            hint = ("warmup_steps = 0 means no warmup, so never divide by warmup_steps then (only "
+                    "while step < warmup_steps)")
+        for step, expected in warmup_cosine_table(*case):
+            what = f"warmup_cosine_lr(step={step}, {_schedule_settings(case)})"
+            returned = _call(what, fn, step, peak, w, n, low, hint=hint)
+            got = _number(returned, what)
+            if w == 0 and not -math.inf < got < math.inf:
+                raise CheckFailed(f"{what}: expected {_fmt(expected)}, got {_fmt(got)}. Likely cause: {hint}.")
+            if not _close(got, expected, LR_RTOL, LR_ATOL):
+                raise CheckFailed(f"{what}: expected {_fmt(expected)}, got {_fmt(got)}. "
+                                  f"Likely cause: {_explain_schedule(fn, case, step)}.")
+
+
+# The tiny GPT: about 7k parameters, so a training step takes a few milliseconds.
+GPT_VOCAB, GPT_CONTEXT, GPT_WIDTH, GPT_HEADS, GPT_BLOCKS, GPT_BATCH = 20, 8, 16, 2, 2, 4
+# CUDA kernels may sum in another order than the CPU's; the CPU reproduces the reference exactly.
+GPT_RTOL = 1e-4 if DEVICE.type == "cuda" else 1e-5
+
+
+class _Block(torch.nn.Module):
+    """A pre-LayerNorm transformer block: causal self-attention, then a GELU MLP.
+
+    The attention is spelled out (no scaled_dot_product_attention), so runs do not depend on which
+    fused kernel a GPU picks.
+    """
+
+    def __init__(self, width, heads, context):
+        super().__init__()
+        self.heads = heads
+        self.norm1 = torch.nn.LayerNorm(width)
+        # No bias: a key bias has no true gradient, only rounding noise, which AdamW would amplify.
+        self.qkv = torch.nn.Linear(width, 3 * width, bias=False)
+        self.proj = torch.nn.Linear(width, width)
+        self.norm2 = torch.nn.LayerNorm(width)
+        self.mlp = torch.nn.Sequential(torch.nn.Linear(width, 4 * width), torch.nn.GELU(),
+                                       torch.nn.Linear(4 * width, width))
+        self.register_buffer("mask", torch.ones(context, context, dtype=torch.bool).tril())
+
+    def attend(self, x):
+        b, t, c = x.shape
+        q, k, v = self.qkv(x).split(c, dim=2)
+        q, k, v = (z.view(b, t, self.heads, c // self.heads).transpose(1, 2) for z in (q, k, v))
+        scores = (q @ k.transpose(-2, -1)) / math.sqrt(c // self.heads)
+        scores = scores.masked_fill(~self.mask[:t, :t], float("-inf"))
+        y = scores.softmax(dim=-1) @ v
+        return self.proj(y.transpose(1, 2).reshape(b, t, c))
+
+    def forward(self, x):
+        x = x + self.attend(self.norm1(x))
+        return x + self.mlp(self.norm2(x))
+
+
+class TinyGPT(torch.nn.Module):
+    """A character-level GPT in miniature: (batch, context) tokens -> (batch, context, vocab) logits."""
+
+    def __init__(self, vocab=GPT_VOCAB, context=GPT_CONTEXT, width=GPT_WIDTH, heads=GPT_HEADS,
+                 blocks=GPT_BLOCKS):
+        super().__init__()
+        self.token = torch.nn.Embedding(vocab, width)
+        self.position = torch.nn.Embedding(context, width)
+        self.blocks = torch.nn.ModuleList(_Block(width, heads, context) for _ in range(blocks))
+        self.norm = torch.nn.LayerNorm(width)
+        self.head = torch.nn.Linear(width, vocab)
+
+    def forward(self, tokens):
+        x = self.token(tokens) + self.position(torch.arange(tokens.shape[1], device=tokens.device))
+        for block in self.blocks:
+            x = block(x)
+        return self.head(self.norm(x))
+
+
+def _tiny_gpt(seed):
+    """The same initial TinyGPT for every call with the same seed, on DEVICE.
+
+    Built on the CPU from the CPU generator alone (torch.manual_seed would reseed CUDA too), inside
+    fork_rng, so the global random state is untouched.
+    """
+    with torch.random.fork_rng(devices=[]):
+        torch.random.default_generator.manual_seed(seed)
+        model = TinyGPT()
+    return model.to(DEVICE)
+
+
+def _token_batches(seed, count):
+    """`count` fixed (inputs, targets) batches from a random walk over the vocabulary, on DEVICE.
+
+    The walk moves 1-3 characters on, so the next character is partly predictable; targets are the
+    inputs shifted by one position.
+    """
+    generator = torch.Generator().manual_seed(seed)
+    moves = torch.randint(1, 4, (512,), generator=generator)
+    text = (torch.randint(0, GPT_VOCAB, (1,), generator=generator) + moves.cumsum(0)) % GPT_VOCAB
+    batches = []
+    for _ in range(count):
+        starts = torch.randint(0, len(text) - GPT_CONTEXT, (GPT_BATCH,), generator=generator).tolist()
+        inputs = torch.stack([text[s:s + GPT_CONTEXT] for s in starts])
+        targets = torch.stack([text[s + 1:s + GPT_CONTEXT + 1] for s in starts])
+        batches.append((inputs.to(DEVICE), targets.to(DEVICE)))
+    return batches
+
+
+def _global_norm(grads):
+    """The L2 norm of all gradients together, as clip_grad_norm_ computes it (a 0-d tensor)."""
+    return torch.linalg.vector_norm(torch.stack([torch.linalg.vector_norm(g, 2) for g in grads]), 2)
+
+
+def _reference_step(model, optimizer, inputs, targets, lr, max_norm, zero=True, clip="before",
+                    set_lr="before", steps=1):
+    """One training step as the spec says (the defaults), or with one named mistake.
+
+    zero: clear old gradients first. clip: "before" the step (by the global norm), "after" it,
+    "none", "value" (clip_grad_value_), "each" (every parameter on its own). set_lr: "before" the
+    step on every group, "first" group only, "after" the step, "never". steps: how many
+    optimizer.step() calls. Returns (loss, norm before clipping) as floats. The clipping is
+    spelled out, so a patched torch helper cannot change the reference.
+    """
+    params = [p for group in optimizer.param_groups for p in group["params"]]
+    groups = optimizer.param_groups[:1] if set_lr == "first" else optimizer.param_groups
+    if set_lr in ("before", "first"):
+        for group in groups:
+            group["lr"] = lr
+    if zero:
+        optimizer.zero_grad()
+    logits = model(inputs)
+    value = torch.nn.functional.cross_entropy(logits.flatten(0, 1), targets.flatten())
+    value.backward()
+    grads = [p.grad for p in params if p.grad is not None]
+    with torch.no_grad():
+        norm = _global_norm(grads)
+
+        def clip_now():
+            if clip in ("before", "after"):
+                scale = (max_norm / (norm + 1e-6)).clamp(max=1.0)
+                for g in grads:
+                    g.mul_(scale)
+            elif clip == "value":
+                for g in grads:
+                    g.clamp_(-max_norm, max_norm)
+            elif clip == "each":
+                for g in grads:
+                    g.mul_((max_norm / (torch.linalg.vector_norm(g, 2) + 1e-6)).clamp(max=1.0))
+
+        if clip != "after":
+            clip_now()
+        for _ in range(steps):
+            optimizer.step()
+        if clip == "after":
+            clip_now()
+    if set_lr == "after":
+        for group in optimizer.param_groups:
+            group["lr"] = lr
+    return value.item(), norm.item()
+
+
+def _pair(returned, what):
+    """train_step's (loss, grad_norm) as two python floats."""
+    if returned is None:
+        raise CheckFailed(f"{what} returned None. Likely cause: a missing return; train_step returns "
+                          f"(loss, grad_norm).")
+    try:
+        loss, norm = returned
+    except Exception:
+        raise CheckFailed(f"{what} returned a {returned.__class__.__name__}, expected the pair (loss, "
+                          f"grad_norm). Likely cause: return loss.item(), grad_norm.item().") from None
+    if norm is None:
+        raise CheckFailed(f"{what} returned None as grad_norm. Likely cause: return the total norm that "
+                          f"torch.nn.utils.clip_grad_norm_ returns (clip_grad_value_ returns None).")
+    return _number(loss, f"{what} (the loss)"), _number(norm, f"{what} (the gradient norm)")
+
+
+def _train_step_hint(error):
+    """A likely cause for an exception raised by train_step."""
+    text = _describe(error)
+    if "target" in text or "batch_size" in text or "size mismatch" in text:
+        return ("F.cross_entropy takes logits of shape (N, vocab) and targets of shape (N,): flatten the "
+                "batch and context dimensions (logits.flatten(0, 1), targets.flatten())")
+    if "view size is not compatible" in text:
+        return "use reshape (or flatten) instead of view on a non-contiguous tensor"
+    return SEE_TRACEBACK
+
+
+def _call_train_step(fn, what, *args):
+    """train_step(*args) as (loss, norm) floats; exceptions become CheckFailed with a likely cause."""
+    try:
+        returned = fn(*args)
+    except NotImplementedError:
+        raise CheckFailed(f"{what} raised NotImplementedError — {NOT_ANSWERED}") from None
+    except Exception as error:
+        raise CheckFailed(f"{what} raised {_describe(error)}. Likely cause: {_train_step_hint(error)}.") from None
+    return _pair(returned, what)
+
+
+# One SGD step: two param groups whose lrs differ from STEP_LR, stale gradients in every .grad, and
+# a max_norm far below the gradient norm (about 1 at the initial weights) and below the largest
+# gradient element (so clip_grad_value_ at max_norm shows too).
+STEP_LR, STEP_GROUP_LRS, STEP_MAX_NORM, STEP_JUNK = 0.3, (0.02, 0.05), 0.1, 0.05
+STEP_SEED = 11
+
+
+def _sgd_setup(seed=STEP_SEED):
+    """A fresh TinyGPT, its SGD optimizer (embeddings, the rest) and stale gradients in every .grad."""
+    model = _tiny_gpt(seed)
+    embeddings = [model.token.weight, model.position.weight]
+    rest = [p for name, p in model.named_parameters() if not name.startswith(("token.", "position."))]
+    optimizer = torch.optim.SGD([{"params": embeddings, "lr": STEP_GROUP_LRS[0]}, {"params": rest}],
+                                lr=STEP_GROUP_LRS[1])
+    generator = torch.Generator().manual_seed(seed + 1)
+    for p in model.parameters():
+        p.grad = (STEP_JUNK * torch.randn(p.shape, generator=generator)).to(DEVICE)
+    inputs, targets = _token_batches(seed, 1)[0]
+    return model, optimizer, inputs, targets
+
+
+def _step_facts(max_norm):
+    """What the correct step gives: loss, norm, the weights after it, and wrong values to compare."""
+    model, optimizer, inputs, targets = _sgd_setup()
+    stale = [p.grad.clone() for p in model.parameters()]
+    ce = torch.nn.functional.cross_entropy
+    with torch.no_grad():
+        logits = model(inputs)
+        facts = {"sum": ce(logits.flatten(0, 1), targets.flatten(), reduction="sum").item(),
+                 "last": ce(logits[:, -1], targets[:, -1]).item(),
+                 "shifted": ce(logits[:, :-1].flatten(0, 1), targets[:, 1:].flatten()).item()}
+    model.zero_grad()
+    ce(model(inputs).flatten(0, 1), targets.flatten()).backward()
+    grads = [p.grad for p in model.parameters()]
+    with torch.no_grad():
+        facts.update({"with stale": _global_norm([g + s for g, s in zip(grads, stale)]).item(),
+                      "each": [torch.linalg.vector_norm(g, 2).item() for g in grads],
+                      "groups": [_global_norm(grads[:2]).item(), _global_norm(grads[2:]).item()],
+                      "largest": _max_size(_flat(grads))})
+    model, optimizer, inputs, targets = _sgd_setup()
+    facts["loss"], facts["norm"] = _reference_step(model, optimizer, inputs, targets, STEP_LR, max_norm)
+    facts["weights"] = _flat(model.parameters())
+    with torch.no_grad():
+        facts["loss after"] = ce(model(inputs).flatten(0, 1), targets.flatten()).item()
+    return facts
+
+
+def _is(got, value):
+    return _close(got, value, 1e-4, 1e-9)
+
+
+def _loss_hint(got, facts):
+    expected = facts["loss"]
+    if _is(got, facts["norm"]):
+        return "the pair is swapped; return (loss, grad_norm)"
+    if _is(got, facts["sum"]):
+        return "the loss is summed over positions; take the mean over all batch x context positions"
+    if _is(got, expected * GPT_CONTEXT) or _is(got, expected * GPT_BATCH):
+        return "the loss is summed over one dimension; take the mean over all batch x context positions"
+    if _is(got, facts["loss after"]):
+        return ("the loss was measured after optimizer.step(); return the loss of the forward pass "
+                "before the update")
+    if _is(got, facts["last"]):
+        return "only the last position counts; average the cross-entropy over every position"
+    if _is(got, facts["shifted"]):
+        return ("the targets were shifted again; they are already the next characters, so compare "
+                "logits and targets position by position")
+    return "the loss is the mean cross-entropy of model(inputs) against targets, before the update"
+
+
+def _norm_hint(got, facts, max_norm):
+    norm = facts["norm"]
+    if _is(got, max_norm):
+        return ("the norm was measured after clipping (it equals max_norm); return the norm before "
+                "clipping, which clip_grad_norm_ returns")
+    if _is(got, facts["with stale"]):
+        return "old gradients were not cleared; call optimizer.zero_grad() before loss.backward()"
+    if _is(got, facts["loss"]):
+        return "the pair is swapped; return (loss, grad_norm)"
+    if _is(got, norm * norm):
+        return "the square root is missing; the global norm is sqrt(sum of all squared gradient elements)"
+    if _is(got, sum(facts["each"])):
+        return "the per-parameter norms were added; the global norm is sqrt(sum of their squares)"
+    if any(_is(got, x) for x in facts["each"]) or any(_is(got, x) for x in facts["groups"]):
+        return "the norm of some gradients only; the global norm covers every parameter's gradient together"
+    if _is(got, facts["largest"]):
+        return "the largest gradient element (the inf-norm); the global norm is the L2 norm of all gradients"
+    if got == 0:
+        return "the gradients were cleared after loss.backward(); clear them before it"
+    return "return the L2 norm of all gradients together, measured after backward and before clipping"
+
+
+# (likely cause, options of _reference_step): train_step mistakes that change the weights.
+STEP_MISTAKES = (
+    ("clipping after optimizer.step() does not change this update; clip between loss.backward() and "
+     "optimizer.step()", {"clip": "after"}),
+    ("the gradients were not clipped before the update; call clip_grad_norm_(model.parameters(), "
+     "max_norm) between loss.backward() and optimizer.step()", {"clip": "none"}),
+    ("old gradients were not cleared; call optimizer.zero_grad() before loss.backward()", {"zero": False}),
+    ("the lr was set after optimizer.step(), so the update used the old lr; set it before the step",
+     {"set_lr": "after"}),
+    ("the lr was not written into the optimizer; set group['lr'] = lr on every param group",
+     {"set_lr": "never"}),
+    ("the lr was set on the first param group only; loop over all optimizer.param_groups",
+     {"set_lr": "first"}),
+    ("clip_grad_value_ clips each element; clip the global norm with clip_grad_norm_", {"clip": "value"}),
+    ("each parameter was clipped to max_norm on its own; clip the norm of all gradients together",
+     {"clip": "each"}),
+    ("optimizer.step() was called twice; train_step makes one update", {"steps": 2}),
+)
+
+
+def _weights_hint(student, student_grads, max_norm, tolerance):
+    """The likely cause of wrong weights after one SGD step, by redoing the step with each mistake."""
+    model, _, _, _ = _sgd_setup()
+    if _max_difference(student, _flat(model.parameters())) <= tolerance:
+        return ("the weights did not change; call optimizer.step() once, after clipping, and do not clear "
+                "the gradients between loss.backward() and the step")
+    for hint, mistake in STEP_MISTAKES:
+        model, optimizer, inputs, targets = _sgd_setup()
+        _reference_step(model, optimizer, inputs, targets, STEP_LR, max_norm, **mistake)
+        if _max_difference(student, _flat(model.parameters())) <= tolerance:
+            if mistake.get("clip") == "after" and student_grads is not None and \
+                    not _max_difference(student_grads, _flat(p.grad for p in model.parameters())) <= tolerance:
+                continue        # the gradients say: not clipped at all
+            return hint
+    return ("train_step must set the lr on every group, clear the gradients, backpropagate the mean "
+            "cross-entropy, clip the global norm and call optimizer.step() once, in that order")
+
+
+def _group_lr_hint(got, before, lr):
+    if _close(got[0], lr, LR_RTOL) and all(_close(x, y, LR_RTOL) for x, y in zip(got[1:], before[1:])):
+        return "the lr was set on the first param group only; loop over all optimizer.param_groups"
+    if all(_close(x, y, LR_RTOL) for x, y in zip(got, before)):
+        return "the lr was never written into the optimizer; set group['lr'] = lr for every param group"
+    return "set group['lr'] = lr (the argument itself) for every group in optimizer.param_groups"
+
+
+def _weights_tolerance(reference):
+    return GPT_RTOL * (1 + _max_size(reference))
+
+
+def _check_one_step(fn):
+    """One SGD step with stale gradients, two param groups and active clipping, against the spec."""
+    max_norm = STEP_MAX_NORM
+    what = (f"train_step(model, optimizer, inputs, targets, lr={STEP_LR:g}, max_norm={max_norm:g}) on the "
+            f"tiny GPT with SGD")
+    model, optimizer, inputs, targets = _sgd_setup()
+    loss, norm = _call_train_step(fn, what, model, optimizer, inputs, targets, STEP_LR, max_norm)
+    facts = _step_facts(max_norm)
+    if not _close(loss, facts["loss"], GPT_RTOL):
+        raise CheckFailed(f"{what}: expected the loss {_fmt(facts['loss'])} (before the update), got "
+                          f"{_fmt(loss)}. Likely cause: {_loss_hint(loss, facts)}.")
+    if not _close(norm, facts["norm"], GPT_RTOL):
+        raise CheckFailed(f"{what}: expected the gradient norm before clipping {_fmt(facts['norm'])}, got "
+                          f"{_fmt(norm)}. Likely cause: {_norm_hint(norm, facts, max_norm)}.")
+    lrs = [_number(group["lr"], f"the param group lr after {what}") for group in optimizer.param_groups]
+    if not all(_close(x, STEP_LR, LR_RTOL) for x in lrs):
+        shown = "[" + ", ".join(_fmt(x) for x in lrs) + "]"
+        raise CheckFailed(f"{what}: expected lr {_fmt(STEP_LR)} in both param groups afterwards, got {shown}. "
+                          f"Likely cause: {_group_lr_hint(lrs, STEP_GROUP_LRS, STEP_LR)}.")
+    weights, reference = _flat(model.parameters()), facts["weights"]
+    tolerance = _weights_tolerance(reference)
+    difference = _max_difference(weights, reference)
+    if not difference <= tolerance:
+        grads = None if any(p.grad is None for p in model.parameters()) else _flat(p.grad for p in model.parameters())
+        raise CheckFailed(f"{what}: expected the weights of one SGD step with the clipped gradients, got weights "
+                          f"up to {difference:.3g} away (at most {tolerance:.3g} allowed). Likely cause: "
+                          f"{_weights_hint(weights, grads, max_norm, tolerance)}.")
+
+
+def _check_no_clipping(fn):
+    """max_norm = inf clips nothing, and the norm returned is still the (finite) gradient norm."""
+    what = "train_step(..., max_norm=math.inf) on the tiny GPT with SGD"
+    model, optimizer, inputs, targets = _sgd_setup()
+    _, norm = _call_train_step(fn, what, model, optimizer, inputs, targets, STEP_LR, math.inf)
+    reference, optimizer2, inputs2, targets2 = _sgd_setup()
+    _, expected = _reference_step(reference, optimizer2, inputs2, targets2, STEP_LR, math.inf)
+    if not _close(norm, expected, GPT_RTOL):
+        hint = ("max_norm was returned instead of the gradient norm measured before clipping"
+                if norm == math.inf else "return the L2 norm of all gradients, measured before clipping")
+        raise CheckFailed(f"{what}: expected the gradient norm {_fmt(expected)}, got {_fmt(norm)}. "
+                          f"Likely cause: {hint}.")
+    weights, expected_weights = _flat(model.parameters()), _flat(reference.parameters())
+    tolerance = _weights_tolerance(expected_weights)
+    difference = _max_difference(weights, expected_weights)
+    if not difference <= tolerance:
+        finite = all(-math.inf < x < math.inf for x in weights)
+        hint = ("gradients whose norm is below max_norm must stay unchanged; cap the clip factor "
+                "max_norm / norm at 1 (here it is inf)" if not finite else
+                "with max_norm = inf nothing is clipped: gradients whose norm is below max_norm stay "
+                "unchanged")
+        raise CheckFailed(f"{what}: expected the weights of one unclipped SGD step, got weights up to "
+                          f"{difference:.3g} away (at most {tolerance:.3g} allowed). Likely cause: {hint}.")
+
+
+# The real run: AdamW (weight decay on the matrices only) on fixed batches, the lr from a warmup +
+# cosine schedule, clipping at a max_norm that some updates exceed and others do not.
+GPT_RUN_STEPS, GPT_RUN_SEED, GPT_RUN_MAX_NORM = 20, 7, 0.85
+GPT_RUN_SCHEDULE = (1e-2, 4, GPT_RUN_STEPS, 1e-3)       # peak_lr, warmup_steps, total_steps, min_lr
+
+
+def _gpt_run(step):
+    """Train TinyGPT for GPT_RUN_STEPS updates; step(model, optimizer, inputs, targets, lr, max_norm, t)
+    returns (loss, norm). Returns (losses, norms, lr in every group after each step, final weights)."""
+    model = _tiny_gpt(GPT_RUN_SEED)
+    matrices = [p for p in model.parameters() if p.dim() >= 2]
+    others = [p for p in model.parameters() if p.dim() < 2]
+    optimizer = torch.optim.AdamW([{"params": matrices, "weight_decay": 0.1},
+                                   {"params": others, "weight_decay": 0.0}], lr=0.5)
+    losses, norms, lrs = [], [], []
+    for t, (inputs, targets) in enumerate(_token_batches(GPT_RUN_SEED, GPT_RUN_STEPS)):
+        lr = warmup_cosine(t, *GPT_RUN_SCHEDULE)
+        loss, norm = step(model, optimizer, inputs, targets, lr, GPT_RUN_MAX_NORM, t)
+        losses.append(loss)
+        norms.append(norm)
+        lrs.append([_number(group["lr"], f"the param group lr after update {t}") for group in optimizer.param_groups])
+    return losses, norms, lrs, _flat(model.parameters())
+
+
+def _check_gpt_run(fn):
+    """The real run: train_step and the reference step train the tiny GPT identically."""
+    peak, w, n, low = GPT_RUN_SCHEDULE
+    run = (f"a {GPT_RUN_STEPS}-step AdamW run of the tiny GPT (warmup {w} steps to {peak:g}, cosine to "
+           f"{low:g}, max_norm={GPT_RUN_MAX_NORM:g})")
+    student = _gpt_run(lambda model, optimizer, x, y, lr, max_norm, t: _call_train_step(
+        fn, f"train_step at update {t} of {run}", model, optimizer, x, y, lr, max_norm))
+    reference = _gpt_run(lambda model, optimizer, x, y, lr, max_norm, t: _reference_step(
+        model, optimizer, x, y, lr, max_norm))
+    for t in range(GPT_RUN_STEPS):
+        lr = warmup_cosine(t, *GPT_RUN_SCHEDULE)
+        earlier = ("the update before changed the weights differently from the reference: train_step must "
+                   "clip and then call optimizer.step() once, and change the weights no other way" if t else
+                   "train_step must work the same with any optimizer and keep no state between calls")
+        for name, got, expected in (("loss", student[0][t], reference[0][t]),
+                                    ("gradient norm", student[1][t], reference[1][t])):
+            if not _close(got, expected, GPT_RTOL):
+                raise CheckFailed(f"in {run}, the {name} at update {t}: expected {_fmt(expected)}, got "
+                                  f"{_fmt(got)}. Likely cause: {earlier}.")
+        if not all(_close(x, lr, LR_RTOL) for x in student[2][t]):
+            raise CheckFailed(f"in {run}, the lr after update {t}: expected {_fmt(lr)} in every param group, "
+                              f"got {', '.join(_fmt(x) for x in student[2][t])}. Likely cause: set group['lr'] = "
+                              f"lr for every param group at every call.")
+    tolerance = _weights_tolerance(reference[3])
+    difference = _max_difference(student[3], reference[3])
+    if not difference <= tolerance:
+        raise CheckFailed(f"after {run}, the weights: expected those of the same run with the reference "
+                          f"train_step, got weights up to {difference:.3g} away (at most {tolerance:.3g} "
+                          f"allowed). Likely cause: the last update changed the weights differently; call "
+                          f"optimizer.step() once, after clipping, and change the weights no other way.")
+
+
+def train_step_gpt(fn):
+    """fn(model, optimizer, inputs, targets, lr, max_norm) -> (loss, grad_norm) on a tiny GPT: one
+    clipped SGD step with stale gradients and two param groups, max_norm = inf, then a real AdamW
+    run with a warmup + cosine schedule that matches the reference step for step."""
+    _require_untampered()
+    with _one_thread():
+        _check_one_step(fn)
+        _check_no_clipping(fn)
+        _check_gpt_run(fn)

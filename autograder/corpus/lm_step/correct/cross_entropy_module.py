@@ -1,0 +1,20 @@
+# correct: nn.CrossEntropyLoss() on reshaped logits, a list of params, clip_grad_norm_ with foreach=False
+def warmup_cosine_lr(step, peak_lr, warmup_steps, total_steps, min_lr):
+    if step < warmup_steps:
+        return peak_lr * (step + 1) / warmup_steps
+    progress = (step - warmup_steps) / (total_steps - warmup_steps)
+    return min_lr + 0.5 * (peak_lr - min_lr) * (1 + math.cos(math.pi * progress))
+
+
+def train_step(model, optimizer, inputs, targets, lr, max_norm):
+    params = [p for group in optimizer.param_groups for p in group["params"]]
+    for group in optimizer.param_groups:
+        group["lr"] = lr
+    optimizer.zero_grad()
+    logits = model(inputs)
+    batch, context, vocab = logits.shape
+    loss = nn.CrossEntropyLoss()(logits.reshape(batch * context, vocab), targets.reshape(batch * context))
+    loss.backward()
+    norm = nn.utils.clip_grad_norm_(params, max_norm, foreach=False)
+    optimizer.step()
+    return loss.item(), norm.item()

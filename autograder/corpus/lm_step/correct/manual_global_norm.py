@@ -1,0 +1,22 @@
+# correct: global norm and clipping by hand (sqrt of summed squares, scale if above)
+def warmup_cosine_lr(step, peak_lr, warmup_steps, total_steps, min_lr):
+    if step < warmup_steps:
+        return peak_lr * (step + 1) / warmup_steps
+    progress = (step - warmup_steps) / (total_steps - warmup_steps)
+    return min_lr + 0.5 * (peak_lr - min_lr) * (1 + math.cos(math.pi * progress))
+
+
+def train_step(model, optimizer, inputs, targets, lr, max_norm):
+    for group in optimizer.param_groups:
+        group["lr"] = lr
+    optimizer.zero_grad()
+    logits = model(inputs)
+    loss = F.cross_entropy(logits.flatten(0, 1), targets.flatten())
+    loss.backward()
+    grads = [p.grad for p in model.parameters() if p.grad is not None]
+    total = torch.sqrt(sum((g ** 2).sum() for g in grads))
+    if total > max_norm:
+        for g in grads:
+            g.mul_(max_norm / total)
+    optimizer.step()
+    return loss.item(), total.item()

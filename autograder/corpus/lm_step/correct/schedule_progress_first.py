@@ -1,0 +1,19 @@
+# correct: progress computed first, warmup with max(1, warmup_steps)
+def warmup_cosine_lr(step, peak_lr, warmup_steps, total_steps, min_lr):
+    progress = max(0.0, (step - warmup_steps) / (total_steps - warmup_steps))
+    if step < warmup_steps:
+        return peak_lr * (step + 1) / max(1, warmup_steps)
+    cosine = math.cos(math.pi * progress)
+    return min_lr + (peak_lr - min_lr) * (1 + cosine) / 2
+
+
+def train_step(model, optimizer, inputs, targets, lr, max_norm):
+    for group in optimizer.param_groups:
+        group["lr"] = lr
+    optimizer.zero_grad()
+    logits = model(inputs)
+    loss = F.cross_entropy(logits.flatten(0, 1), targets.flatten())
+    loss.backward()
+    grad_norm = torch.nn.utils.clip_grad_norm_(model.parameters(), max_norm)
+    optimizer.step()
+    return loss.item(), grad_norm.item()
