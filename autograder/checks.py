@@ -586,10 +586,10 @@ def _check_training_run(cls):
                           "zero_grad() or change other optimizer settings")
 
 
-def _require_same_weights(student, reference, expected, cause):
+def _require_same_weights(student, reference, expected, cause, rtol=1e-5):
     """Fail unless two training runs ended with the same weights, up to float rounding."""
     difference = _max_difference(student, reference)
-    allowed = 1e-5 * (1 + _max_size(reference))
+    allowed = rtol * (1 + _max_size(reference))
     if not difference <= allowed:
         raise CheckFailed(f"{expected}, got weights up to {difference:.3g} away (at most "
                           f"{allowed:.3g} allowed). Likely cause: {cause}.")
@@ -1426,13 +1426,11 @@ def _check_gpt_run(fn):
             raise CheckFailed(f"in {run}, the lr after update {t}: expected {_fmt(lr)} in every param group, "
                               f"got {', '.join(_fmt(x) for x in student[2][t])}. Likely cause: set group['lr'] = "
                               f"lr for every param group at every call.")
-    tolerance = _weights_tolerance(reference[3])
-    difference = _max_difference(student[3], reference[3])
-    if not difference <= tolerance:
-        raise CheckFailed(f"after {run}, the weights: expected those of the same run with the reference "
-                          f"train_step, got weights up to {difference:.3g} away (at most {tolerance:.3g} "
-                          f"allowed). Likely cause: the last update changed the weights differently; call "
-                          f"optimizer.step() once, after clipping, and change the weights no other way.")
+    _require_same_weights(student[3], reference[3],
+                          f"after {run}, the weights: expected those of the same run with the reference "
+                          f"train_step", "the last update changed the weights differently; call "
+                          "optimizer.step() once, after clipping, and change the weights no other way",
+                          rtol=GPT_RTOL)
 
 
 def train_step_gpt(fn):
