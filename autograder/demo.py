@@ -12,7 +12,7 @@ from pathlib import Path
 
 import nbformat
 
-from .course import AUTOGRADER, NOTEBOOKS, solution_answers
+from .course import AUTOGRADER, NOTEBOOKS, REPO, solution_answers
 
 CLASS_FILE = AUTOGRADER / "demo" / "class.csv"
 
@@ -43,7 +43,7 @@ def demo_answers(spec, assignment):
     if spec == "solution":
         return solution
     (grade_id,) = solution
-    return {grade_id: (AUTOGRADER / "corpus" / spec).read_text()}
+    return {grade_id: (REPO / "tests" / "corpus" / spec).read_text()}
 
 
 def damaged_bytes(notebook, kind=""):

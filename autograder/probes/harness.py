@@ -1,0 +1,179 @@
+"""Recording calls into student code as plain data, and the inputs probes and judges share.
+
+A probe makes every call its check needs, in a fixed order, whatever the answers are, and keeps
+each outcome under a key: {"value": PLAIN} or {"error": "Type: message", "type": "Type"}. PLAIN is
+JSON: None, {"float": x}, {"bool": b}, {"str": length}, {"type": name}, {"seq": [PLAIN, ...]} or
+{"tensor": [x, ...], "shape": [...], "dtype": "float32"}; non-finite floats are the strings
+"nan", "inf" and "-inf" (Jupyter's messages are strict JSON).
+
+Inputs are built from fixed seeds on the CPU, so the judge rebuilds the very same ones itself and
+never trusts what a kernel says it was given.
+"""
+import contextlib
+import math
+
+import torch
+
+MIME = "application/vnd.lr-course.record+json"
+DEVICE = torch.device("cuda" if torch.cuda.is_available() else "cpu")
+MAX_ELEMENTS = 200_000          # per value: a record is data for the judge, not a dump
+
+_FLOAT = (0.0).__class__         # a literal's class: a submission cannot rebind it
+
+
+class _Failed:
+    def __repr__(self):
+        return "FAILED"
+
+
+FAILED = _Failed()               # what Probe.call returns when the student's code raised
+
+
+def encode(x):
+    """A python float as JSON: itself when finite, else "nan", "inf" or "-inf"."""
+    if x != x:
+        return "nan"
+    if x in (math.inf, -math.inf):
+        return "inf" if x > 0 else "-inf"
+    return x
+
+
+def describe(error):
+    """`Type: first line of the message`, whatever the exception's __str__ does."""
+    try:
+        lines = str(error).strip().splitlines()
+    except Exception:
+        lines = []
+    name = type(error).__name__
+    return f"{name}: {lines[0][:200]}" if lines else name
+
+
+def plain(value, depth=0):
+    """`value` as PLAIN (see the module docstring); never raises."""
+    try:
+        if value is None:
+            return None
+        if isinstance(value, bool):
+            return {"bool": value}
+        if isinstance(value, (str, bytes)):
+            return {"str": len(value)}
+        if isinstance(value, torch.Tensor):
+            flat = value.detach().flatten()[:MAX_ELEMENTS]
+            numbers = [] if flat.is_complex() else flat.to("cpu", torch.float64).tolist()
+            return {"tensor": [encode(_FLOAT(x)) for x in numbers], "shape": list(value.shape),
+                    "dtype": str(value.dtype).replace("torch.", "")}
+        if isinstance(value, (list, tuple)) and depth < 3:
+            return {"seq": [plain(item, depth + 1) for item in value[:MAX_ELEMENTS]]}
+        return {"float": encode(_FLOAT(value))}
+    except Exception:
+        try:
+            return {"type": type(value).__name__}
+        except Exception:
+            return {"type": "?"}
+
+
+class Probe:
+    """The outcomes of one check's calls, by key, in the order they were made."""
+
+    def __init__(self, check):
+        self.check = check
+        self.outcomes = {}
+
+    def call(self, key, function, *args, **kwargs):
+        """Run student code and record its result (or error) under `key`.
+
+        Returns the result itself, for later calls, or FAILED when the code raised.
+        """
+        try:
+            result = function(*args, **kwargs)
+        except Exception as error:
+            self.outcomes[key] = {"error": describe(error), "type": type(error).__name__}
+            return FAILED
+        self.outcomes[key] = {"value": plain(result)}
+        return result
+
+    def observe(self, key, value):
+        """Record what the probe saw (a param group's lr, weights after a run) under `key`."""
+        self.outcomes[key] = {"value": plain(value)}
+
+    def observe_call(self, key, function, *args):
+        """Record the value of a probe-side reading that may fail on a broken answer's state."""
+        try:
+            value = function(*args)
+        except Exception as error:
+            self.outcomes[key] = {"error": describe(error), "type": type(error).__name__}
+            return FAILED
+        self.outcomes[key] = {"value": plain(value)}
+        return value
+
+    def record(self):
+        return {"check": self.check, "outcomes": self.outcomes}
+
+
+def emit(record):
+    """Hand a record to the grader: a display output of its own type in the test cell."""
+    from IPython.display import display
+
+    display({MIME: record, "text/plain": f"[hidden test {record['check']}: ran]"}, raw=True)
+
+
+# ----------------------------------------------------------------------------------------------
+# Inputs shared by probes and judges
+
+@contextlib.contextmanager
+def one_thread():
+    """Run torch on one thread, then restore the kernel's setting.
+
+    The models here are tiny: one thread is fastest, and when other kernels keep the cores busy
+    (a class graded in parallel) extra threads mostly wait for each other, 10-30x slower.
+    """
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(before)
+
+
+@contextlib.contextmanager
+def fixed_seed(seed):
+    """torch's global RNG seeded for the block, and the caller's RNG state restored after it."""
+    with torch.random.fork_rng(devices=[]):
+        torch.default_generator.manual_seed(seed)    # the CPU's alone: CUDA's is not restored
+        yield
+
+
+def flat(tensors):
+    """All elements of `tensors` as one CPU float64 tensor (for a record or a comparison)."""
+    return torch.cat([t.detach().flatten().to("cpu", torch.float64) for t in tensors]) \
+        if tensors else torch.zeros(0, dtype=torch.float64)
+
+
+class SmallNet(torch.nn.Module):
+    """The notebooks' MLP: 10 -> 64 -> 64 -> 1 with ReLUs (about 5k parameters)."""
+
+    def __init__(self):
+        super().__init__()
+        self.layers = torch.nn.Sequential(
+            torch.nn.Linear(10, 64), torch.nn.ReLU(),
+            torch.nn.Linear(64, 64), torch.nn.ReLU(),
+            torch.nn.Linear(64, 1),
+        )
+
+    def forward(self, x):
+        return self.layers(x)
+
+
+def small_net(seed):
+    """The same initial SmallNet, on the CPU, for every call with the same seed."""
+    with fixed_seed(seed):
+        return SmallNet()
+
+
+def regression_data(seed, n=64, scale=1.0):
+    """Fixed synthetic data (x, y) on the CPU."""
+    generator = torch.Generator().manual_seed(seed)
+    x = torch.randn(n, 10, generator=generator)
+    w = torch.randn(10, 1, generator=generator) / math.sqrt(10)
+    y = x @ w + 0.5 * torch.sin(2 * x[:, :1]) + 0.1 * torch.randn(n, 1, generator=generator)
+    return x, scale * y

@@ -1,0 +1,23 @@
+# correct: float32 throughout: np.float32 schedule, the lr rounded to float32, np.float32 returns
+def warmup_cosine_lr(step, peak_lr, warmup_steps, total_steps, min_lr):
+    peak, low = np.float32(peak_lr), np.float32(min_lr)
+    if step < warmup_steps:
+        return peak * np.float32(step + 1) / np.float32(warmup_steps)
+    progress = np.float32(step - warmup_steps) / np.float32(total_steps - warmup_steps)
+    return low + np.float32(0.5) * (peak - low) * (np.float32(1) + np.cos(np.float32(np.pi) * progress))
+
+
+def train_step(model, optimizer, inputs, targets, lr, max_norm):
+    for group in optimizer.param_groups:
+        group["lr"] = float(np.float32(lr))
+    optimizer.zero_grad()
+    logits = model(inputs)
+    loss = F.cross_entropy(logits.flatten(0, 1), targets.flatten())
+    loss.backward()
+    grads = [p.grad for p in model.parameters() if p.grad is not None]
+    norm = torch.linalg.vector_norm(torch.cat([g.flatten() for g in grads]))
+    scale = torch.clamp(np.float32(max_norm) / (norm + np.float32(1e-6)), max=1.0)
+    for g in grads:
+        g.mul_(scale)
+    optimizer.step()
+    return np.float32(loss.item()), np.float32(norm.item())

@@ -1,0 +1,19 @@
+# correct: np.float32 throughout; the param groups get np.float32 lrs, step returns one
+import numpy as np
+
+
+class StepDecayScheduler:
+    def __init__(self, optimizer, lr_initial, gamma=0.5, step_size=1000):
+        self.optimizer = optimizer
+        self.lr_initial = np.float32(lr_initial)
+        self.gamma = np.float32(gamma)
+        self.step_size = step_size
+
+    def get_lr(self, step):
+        return self.lr_initial * self.gamma ** np.float32(step // self.step_size)
+
+    def step(self, current_step):
+        lr = self.get_lr(current_step)
+        for group in self.optimizer.param_groups:
+            group["lr"] = lr
+        return lr

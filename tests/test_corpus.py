@@ -1,0 +1,162 @@
+"""Every answer in tests/corpus judged right, and how the checks treat student code."""
+import time
+
+import numpy as np
+import pytest
+import torch
+
+from autograder import checks
+from checks_support import *  # noqa: F401,F403
+from checks_support import (BUGGY_CLIP, BUGGY_LR, BUGGY_SCHEDULER, BUGGY_STEP, CORPUS, EXERCISES, REFERENCE_CLIP,
+                            REFERENCE_LR, REFERENCE_SCHEDULER, REFERENCE_STEP, comment, corpus_files, corpus_id,
+                            expected_cause, run_checks)
+
+
+# ---------------------------------------------------------------------------------------------
+# The corpus
+
+@pytest.mark.parametrize("exercise", EXERCISES)
+def test_corpus_is_big_enough(exercise):
+    assert len(list((CORPUS / exercise / "correct").glob("*.py"))) >= 12
+    assert len(list((CORPUS / exercise / "buggy").glob("*.py"))) >= 18
+
+
+@pytest.mark.parametrize("path", corpus_files(), ids=corpus_id)
+def test_corpus_file_says_what_it_is(path):
+    assert path.read_text().splitlines()[0].startswith(f"# {path.parent.name}: ")
+
+
+@pytest.mark.parametrize("path", corpus_files("correct"), ids=corpus_id)
+def test_correct_answers_pass_both_checks(path):
+    assert run_checks(path) == [None, None]
+
+
+@pytest.mark.parametrize("path", corpus_files("buggy"), ids=corpus_id)
+def test_buggy_answers_fail_with_a_clear_message(path):
+    failures = [message for message in run_checks(path) if message is not None]
+    assert failures, "no check failed"
+    message = failures[0]
+    assert message.strip() and "\n" not in message and message.endswith("."), message
+    assert "Likely cause: " in message or message.endswith(checks.NOT_ANSWERED), message
+    cause = expected_cause(path)
+    if cause:
+        assert cause in message, message
+
+
+@pytest.mark.parametrize("path", [p for p in corpus_files("buggy") if comment(p, "fails")], ids=corpus_id)
+def test_each_bug_fails_exactly_the_checks_it_names(path):
+    """A bug in one function must not fail the other function's check (the cell defines both)."""
+    named = {name.strip() for name in comment(path, "fails").split(",")}
+    checks_of_exercise = [check for check, _ in EXERCISES[path.parent.parent.name]]
+    assert named <= set(checks_of_exercise)
+    failed = {check for check, message in zip(checks_of_exercise, run_checks(path)) if message}
+    assert failed == named
+
+
+def test_every_lm_step_bug_names_the_check_it_fails():
+    buggy = list((CORPUS / "lm_step" / "buggy").glob("*.py"))
+    assert all(comment(p, "fails") for p in buggy)
+    fails = [comment(p, "fails") for p in buggy]
+    assert fails.count("warmup_cosine_schedule") >= 8 and fails.count("train_step_gpt") >= 10
+
+
+# ---------------------------------------------------------------------------------------------
+# Behaviour on student code
+
+def scheduler_with_get_lr(get_lr):
+    return type("StepDecayScheduler", (REFERENCE_SCHEDULER,), {"get_lr": get_lr})
+
+
+@pytest.mark.parametrize("convert", [float, np.float64, np.float32, torch.tensor], ids=lambda f: f.__name__)
+def test_get_lr_may_return_any_float_like(convert):
+    def get_lr(self, step):
+        return convert(self.lr_initial * self.gamma ** (step // self.step_size))
+    checks.step_decay_lr(scheduler_with_get_lr(get_lr))
+
+
+@pytest.mark.parametrize("value, phrase", [(float("nan"), "returned NaN"), ("0.1", "returned a string"),
+                                           (None, "returned None. Likely cause: a missing return."),
+                                           (torch.ones(2), "not a single number")])
+def test_get_lr_returning_a_non_number_fails(value, phrase):
+    with pytest.raises(checks.CheckFailed, match=phrase):
+        checks.step_decay_lr(scheduler_with_get_lr(lambda self, step: value))
+
+
+def test_exceptions_in_student_code_become_check_failures():
+    def get_lr(self, step):
+        return 1 / 0
+    with pytest.raises(checks.CheckFailed, match=r"get_lr\(0\) .*raised ZeroDivisionError: division by zero\. "
+                                                 r"Likely cause: "):
+        checks.step_decay_lr(scheduler_with_get_lr(get_lr))
+
+    def clip(parameters, clip_value):
+        raise KeyError("grad")
+    with pytest.raises(checks.CheckFailed, match="raised KeyError"):
+        checks.clip_value_elements(clip)
+
+
+@pytest.mark.parametrize("path", [CORPUS / "step_decay" / "buggy" / "blank_stub.py",
+                                  CORPUS / "clip_value" / "buggy" / "blank_stub.py",
+                                  CORPUS / "lm_step" / "buggy" / "blank_stub.py"], ids=corpus_id)
+def test_the_nbgrader_stub_says_not_answered(path):
+    messages = [m for m in run_checks(path) if m]
+    assert len(messages) == 2
+    assert all(m.endswith("raised NotImplementedError — the exercise is not answered yet.") for m in messages)
+
+
+def test_checks_run_on_the_default_device():
+    expected = torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    assert checks.DEVICE == expected
+    seen = set()
+
+    def spy(parameters, clip_value):
+        parameters = list(parameters)
+        seen.update(p.grad.device.type for p in parameters if p.grad is not None)
+        REFERENCE_CLIP(parameters, clip_value)
+
+    checks.clip_value_elements(spy)
+    checks.clip_value_model(spy)
+    assert seen == {expected.type}
+
+    class Spy(REFERENCE_SCHEDULER):
+        def step(self, current_step):
+            seen.update(p.device.type for g in self.optimizer.param_groups for p in g["params"])
+            return super().step(current_step)
+
+    seen.clear()
+    checks.step_decay_optimizer(Spy)
+    assert seen == {expected.type}
+
+    def train_step(model, optimizer, inputs, targets, lr, max_norm):
+        seen.update(p.device.type for p in model.parameters())
+        seen.update(p.grad.device.type for p in model.parameters() if p.grad is not None)
+        seen.update((inputs.device.type, targets.device.type))
+        return REFERENCE_STEP(model, optimizer, inputs, targets, lr, max_norm)
+
+    seen.clear()
+    checks.train_step_gpt(train_step)
+    assert seen == {expected.type}
+
+
+def test_checks_leave_the_global_random_state_alone():
+    state = torch.get_rng_state()
+    checks.step_decay_optimizer(REFERENCE_SCHEDULER)
+    checks.clip_value_model(REFERENCE_CLIP)
+    checks.warmup_cosine_schedule(REFERENCE_LR)
+    checks.train_step_gpt(REFERENCE_STEP)
+    assert torch.equal(state, torch.get_rng_state())
+
+
+@pytest.mark.parametrize("check, answer", [("step_decay_lr", REFERENCE_SCHEDULER),
+                                           ("step_decay_optimizer", REFERENCE_SCHEDULER),
+                                           ("clip_value_elements", REFERENCE_CLIP),
+                                           ("clip_value_model", REFERENCE_CLIP),
+                                           ("warmup_cosine_schedule", REFERENCE_LR),
+                                           ("train_step_gpt", REFERENCE_STEP)])
+def test_each_check_is_fast_on_the_reference_answer(check, answer):
+    getattr(checks, check)(answer)      # warm-up: lazy imports inside torch
+    start = time.perf_counter()
+    getattr(checks, check)(answer)
+    assert time.perf_counter() - start < 1.0
+
+
