@@ -4,6 +4,36 @@ import sys
 
 
 
+def add_limits(parser):
+    """The sandbox's limits, each with its default (see sandbox.py)."""
+    parser.add_argument("--memory-gib", type=float, default=4.0, help="memory of one kernel (GiB)")
+    parser.add_argument("--processes", type=int, default=256, help="processes one kernel may run")
+    parser.add_argument("--file-gib", type=float, default=1.0,
+                        help="largest file, and all scratch files together, of one kernel (GiB)")
+    parser.add_argument("--output-chars", type=int, default=20_000,
+                        help="characters of output kept per cell, display() output included")
+    parser.add_argument("--no-sandbox", action="store_true",
+                        help="run kernels unconfined (only for notebooks you trust)")
+
+
+def apply_limits(grader, args):
+    limits = grader.limits
+    limits.memory_gib, limits.processes, limits.file_gib = args.memory_gib, args.processes, args.file_gib
+    limits.output_chars, limits.sandbox = args.output_chars, not args.no_sandbox
+    if args.no_sandbox:
+        print("WARNING: --no-sandbox: student code runs unconfined, as this user, and can change "
+              "grades; every row says so in its notes", file=sys.stderr)
+    else:
+        from .sandbox import SandboxUnavailable, check_available
+
+        try:
+            check_available()
+        except SandboxUnavailable as problem:
+            print(f"cannot grade: {problem}", file=sys.stderr)
+            return False
+    return True
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(prog="python -m autograder", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -16,10 +46,12 @@ def main(argv=None):
     grade.add_argument("--cell-timeout", type=float, default=30, help="seconds one cell may run")
     grade.add_argument("--budget", type=float, default=120, help="seconds one notebook may run")
     grade.add_argument("--quiet", action="store_true", help="no progress lines")
+    add_limits(grade)
 
     demo = commands.add_parser("demo", help="build the demo class, grade it, check its scores")
     demo.add_argument("--out", default="out/demo")
     demo.add_argument("--jobs", type=int, default=None)
+    add_limits(demo)
 
     commands.add_parser("figures", help="execute solutions/ (nbconvert), regenerating the figures")
     commands.add_parser("release", help="regenerate notebooks/ from solutions/")
@@ -32,6 +64,8 @@ def main(argv=None):
         grader = ClassGrader(args.out, jobs=args.jobs, force=args.force,
                              progress=not args.quiet)
         grader.limits.cell_timeout, grader.limits.budget = args.cell_timeout, args.budget
+        if not apply_limits(grader, args):
+            return 2
         rows = grader.grade(args.submissions)
         print_table(rows)
         errors = [r for r in rows.values() if r.status == "grader-error"]
@@ -43,7 +77,10 @@ def main(argv=None):
         from .grade import ClassGrader, print_table
 
         expected = build_submissions(f"{args.out}/submissions")
-        rows = ClassGrader(args.out, jobs=args.jobs).grade(f"{args.out}/submissions")
+        grader = ClassGrader(args.out, jobs=args.jobs)
+        if not apply_limits(grader, args):
+            return 2
+        rows = grader.grade(f"{args.out}/submissions")
         print_table(rows)
         problems = check_expected(rows, expected)
         for problem in problems:

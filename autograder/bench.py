@@ -6,7 +6,7 @@
    own within 4x the seed and under 60 s. The report also says how far the GPT notebook moves
    the whole series.
 2. The same class of answered submissions graded by plain sequential `nbgrader autograde` and by
-   `python -m autograder grade`, beside the floor: one fresh kernel that imports torch and
+   `python -m autograder grade` (sandboxed, verdicts judged outside the kernels), beside the floor: one fresh kernel that imports torch and
    matplotlib and runs only the answer and test cells.
 """
 import argparse
@@ -130,9 +130,10 @@ def ours(submissions, work, jobs):
 
 
 def floor(graded, runs):
-    """A fresh kernel running only the cells grading needs (the setup cell with its imports, the
-    cells tagged `grading`, the answer and test cells, hidden tests included): nothing grading
-    could skip."""
+    """A fresh kernel, without the sandbox, running only the cells grading needs (the setup cell
+    with its imports, the cells tagged `grading`, the answer and test cells, hidden tests
+    included): nothing grading could skip, so what ours costs above it is the sandbox, the
+    judges, the gradebook and the feedback pages."""
     from .execute import Limits, run_notebook
     from .submission import cells_grading_needs
 
@@ -144,7 +145,7 @@ def floor(graded, runs):
         for _ in range(runs):
             notebook = nbformat.v4.new_notebook(cells=copy.deepcopy(cells))
             started = time.monotonic()
-            run_notebook(notebook, Limits(threads=1))
+            run_notebook(notebook, Limits(threads=1, sandbox=False))
             seconds.append(time.monotonic() - started)
             errors = [o for c in notebook.cells for o in c.outputs if o.output_type == "error"]
             assert not errors, f"the floor run of {stem} failed: {errors[0]['evalue']}"

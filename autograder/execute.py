@@ -1,36 +1,39 @@
 """Run a graded notebook so that nothing a student wrote can stop the grading.
 
-nbclient runs the cells; we add what plain nbgrader lacks for a class of real submissions: a
-per-cell limit and a whole-notebook budget, a restart when the kernel dies or hangs (the cells
-that completed are replayed, the culprit is skipped, the remaining tests still run), a cap on
-output size, and a scratch directory of its own for every submission.
+nbclient runs the cells, each kernel in its own sandbox (sandbox.py); we add what plain nbgrader
+lacks for a class of real submissions: a per-cell limit and a whole-notebook budget, a restart
+when the kernel dies or hangs (the cells that completed are replayed, the culprit is skipped, the
+remaining tests still run), a cap on every cell's output, and the probes' records, taken out of
+the outputs for the grader to judge.
 """
 import copy
-import os
-import shutil
-import tempfile
+import json
 import time
 from dataclasses import dataclass
-from pathlib import Path
 
 from nbclient import NotebookClient
 from nbclient.exceptions import DeadKernelError
-from nbformat.v4 import new_code_cell, new_output
+from nbformat.v4 import new_output
 
-CHECKS = Path(__file__).resolve().parent / "checks.py"
-
-# Imported before any student code runs, so the checks can see later tampering.
-BOOTSTRAP = ("try:\n    from autograder import checks as _grader_checks\n"
-             "    _grader_checks.snapshot()\n    del _grader_checks\n"
-             "except ImportError:\n    pass\n")
+from .probes.harness import MIME
+from .sandbox import GiB, Sandbox, SandboxedKernelManager, SandboxLimits
 
 
 @dataclass
 class Limits:
     cell_timeout: float = 30.0      # seconds one cell may run
     budget: float = 120.0           # seconds the whole notebook may run
-    output_chars: int = 20_000      # characters of output kept per cell
+    output_chars: int = 20_000      # characters of output kept per cell (all kinds of output)
+    record_chars: int = 4_000_000   # characters of probe records kept per cell
     threads: int = 0                # torch/BLAS threads in the kernel (0: library default)
+    memory_gib: float = 4.0         # the sandbox's memory (PSS of all its processes)
+    processes: int = 256            # processes at once in the sandbox
+    file_gib: float = 1.0           # one file, and the whole scratch space
+    sandbox: bool = True            # False: --no-sandbox (trusted notebooks only)
+
+    def sandbox_limits(self):
+        return SandboxLimits(memory_bytes=int(self.memory_gib * GiB), processes=self.processes,
+                             file_bytes=int(self.file_gib * GiB))
 
 
 @dataclass
@@ -45,11 +48,19 @@ def error_output(ename, evalue):
 
 
 class CappedClient(NotebookClient):
-    """An nbclient that keeps at most `output_chars` of output per cell (a print loop cannot
-    fill the disk or the feedback page)."""
+    """An nbclient that keeps at most `output_chars` of output per cell, of every kind (a print
+    loop or a display() flood cannot fill the disk or the feedback page), and sets the probes'
+    records aside instead of showing them."""
 
     output_chars = 20_000
+    record_chars = 4_000_000
     timed_out = False
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.records = {}       # cell index -> [record, ...]
+        self.truncated = set()  # cell indices whose output was cut
+        self._kept = {}         # cell index -> characters of output kept
 
     async def _async_handle_timeout(self, timeout, cell=None):
         self.timed_out = True
@@ -70,65 +81,75 @@ class CappedClient(NotebookClient):
         return self.timed_out
 
     def output(self, outs, msg, display_id, cell_index):
-        kept = sum(len(o.get("text", "")) for o in outs if o.get("output_type") == "stream")
-        if msg["msg_type"] == "stream" and kept >= self.output_chars:
-            notice = f"\n[output truncated at {self.output_chars} characters]\n"
-            if not any(o.get("text") == notice for o in outs):
-                outs.append(new_output("stream", name="stdout", text=notice))
+        content = msg.get("content", {})
+        data = content.get("data") if isinstance(content.get("data"), dict) else {}
+        if msg["msg_type"] in ("display_data", "execute_result") and MIME in data:
+            self._keep_record(cell_index, data[MIME])
             return None
+        kept = self._kept.get(cell_index, 0)
         if msg["msg_type"] == "stream":
-            text = msg["content"].get("text", "")
+            text = str(content.get("text", ""))[: max(0, self.output_chars - kept)]
+            size = len(text)
             msg = copy.copy(msg)
-            msg["content"] = dict(msg["content"], text=text[: self.output_chars - kept])
+            msg["content"] = dict(content, text=text)
+        else:
+            size = len(json.dumps(content, default=str))
+        if kept >= self.output_chars or (msg["msg_type"] != "stream" and kept + size > self.output_chars):
+            self._truncate(outs, cell_index)
+            return None
+        self._kept[cell_index] = kept + size
         return super().output(outs, msg, display_id, cell_index)
 
+    def _truncate(self, outs, cell_index):
+        notice = f"\n[output truncated: a cell keeps at most {self.output_chars} characters of output]\n"
+        self.truncated.add(cell_index)
+        if not any(o.get("text") == notice for o in outs):
+            outs.append(new_output("stream", name="stdout", text=notice))
 
-def scratch_directory():
-    """A fresh directory outside the course tree, holding only a copy of the checks module."""
-    root = Path(tempfile.mkdtemp(prefix="grade-"))
-    package = root / "lib" / "autograder"
-    package.mkdir(parents=True)
-    (package / "__init__.py").write_text("")
-    if CHECKS.exists():
-        shutil.copyfile(CHECKS, package / "checks.py")
-    (root / "work").mkdir()
-    return root
+    def _keep_record(self, cell_index, record):
+        kept = self.records.setdefault(cell_index, [])
+        size = len(json.dumps(record, default=str))
+        if sum(len(json.dumps(r)) for r in kept) + size <= self.record_chars:
+            kept.append(record)
 
-
-def kernel_environment(scratch, limits):
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("JPY_", "JUPYTER_"))}
-    env.update(PYTHONPATH=str(scratch / "lib"), NBGRADER_EXECUTION="autograde", MPLBACKEND="Agg",
-               HOME=str(scratch / "work"), PYTHONDONTWRITEBYTECODE="1")
-    if limits.threads:
-        env.update(OMP_NUM_THREADS=str(limits.threads), MKL_NUM_THREADS=str(limits.threads))
-    return env
+    def clear_output(self, outs, msg, cell_index):
+        self._kept[cell_index] = 0
+        return super().clear_output(outs, msg, cell_index)
 
 
-def _client(notebook, scratch, limits):
+def _client(notebook, sandbox, limits):
     client = CappedClient(notebook, timeout=int(limits.cell_timeout), kernel_name="python3",
                           allow_errors=True, interrupt_on_timeout=True, record_timing=False,
                           error_on_timeout={"ename": "Timeout", "evalue": "", "traceback": []},
-                          resources={"metadata": {"path": str(scratch / "work")}},
                           startup_timeout=120, shutdown_kernel="immediate",
                           extra_arguments=["--IPKernelApp.log_level=ERROR"])
-    client.output_chars = limits.output_chars
+    client.output_chars, client.record_chars = limits.output_chars, limits.record_chars
+    client.km = SandboxedKernelManager(sandbox, kernel_name="python3")
     return client
 
 
+@dataclass
+class Execution:
+    """What running a notebook produced besides its outputs."""
+    incidents: list
+    records: dict           # cell index -> the probe records that cell sent
+    truncated: set          # cell indices whose output was cut at the limit
+
+
 def run_notebook(notebook, limits=Limits(), only=None):
-    """Execute `notebook` in place (just the code cells in `only`, when given); returns the
-    incidents (timeouts, deaths, budget)."""
-    scratch = scratch_directory()
-    incidents = []
+    """Execute `notebook` in place (just the code cells in `only`, when given), each kernel in a
+    fresh sandbox; returns an Execution (incidents, records, truncated cells)."""
+    incidents, records, truncated = [], {}, set()
     deadline = time.monotonic() + limits.budget
     completed = []       # indices of code cells that ran to the end without killing the kernel
     index = 0
-    try:
-        while index < len(notebook.cells):
-            client = _client(notebook, scratch, limits)
-            restart = False
-            with client.setup_kernel(env=kernel_environment(scratch, limits)):
-                client.run_cell(new_code_cell(BOOTSTRAP), 0)
+    while index < len(notebook.cells):
+        sandbox = Sandbox(limits.sandbox_limits(), threads=limits.threads, enabled=limits.sandbox)
+        client = _client(notebook, sandbox, limits)
+        restart = False
+        try:
+            with client.setup_kernel():
+                sandbox.lock_runtime()
                 if not _replay(client, notebook, completed, deadline):
                     for later in range(index, len(notebook.cells)):
                         _skip(notebook, later, incidents, "replay failed",
@@ -146,13 +167,18 @@ def run_notebook(notebook, limits=Limits(), only=None):
                         index += 1
                         continue
                     client.timeout = int(max(1, min(limits.cell_timeout, remaining)))
+                    client.records.pop(index, None)
                     try:
                         timed_out = client.run_cell(cell, index)
                     except DeadKernelError:
+                        limit = sandbox.tripped
                         cell.outputs.append(error_output(
-                            "KernelDied", "the Python process running this cell died (os._exit, "
-                            "a crash, or running out of memory)"))
-                        incidents.append(Incident(index, "kernel died", "the kernel died"))
+                            "LimitExceeded" if limit else "KernelDied",
+                            f"the sandbox was stopped: {limit}" if limit else
+                            "the Python process running this cell died (os._exit, a crash, or "
+                            "running out of memory)"))
+                        incidents.append(Incident(index, "limit" if limit else "kernel died",
+                                                  limit or "the kernel died"))
                         index += 1
                         restart = True
                         break
@@ -165,13 +191,28 @@ def run_notebook(notebook, limits=Limits(), only=None):
                         index += 1
                         restart = True
                         break
+                    if sandbox.tripped:     # a limit hit between two messages of a living cell
+                        cell.outputs.append(error_output("LimitExceeded",
+                                                         f"the sandbox was stopped: {sandbox.tripped}"))
+                        incidents.append(Incident(index, "limit", sandbox.tripped))
+                        index += 1
+                        restart = True
+                        break
                     completed.append(index)
                     index += 1
-            if not restart:
-                break
-    finally:
-        shutil.rmtree(scratch, ignore_errors=True)
-    return incidents
+        except RuntimeError as error:       # the kernel died while starting (a limit, a crash)
+            limit = sandbox.tripped
+            for later in range(index, len(notebook.cells)):
+                _skip(notebook, later, incidents, "limit" if limit else "kernel died",
+                      f"not run: the kernel could not start ({limit or error})")
+            break
+        finally:
+            records.update({i: r for i, r in client.records.items() if r})
+            truncated |= client.truncated
+            sandbox.close()
+        if not restart:
+            break
+    return Execution(incidents, records, truncated)
 
 
 def _skip(notebook, index, incidents, kind, message):

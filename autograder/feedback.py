@@ -24,8 +24,24 @@ def short_error(output):
     return output
 
 
+# What a submission's outputs may show on its page: text and raster images. HTML, SVG, markdown
+# and JavaScript could run in the browser of the TA who opens the page.
+INERT_TYPES = ("text/plain", "image/png", "image/jpeg")
+
+
+def inert(output):
+    """A display or result output reduced to its inert representations (text if nothing else)."""
+    if output.get("output_type") in ("display_data", "execute_result"):
+        data = output.get("data", {})
+        kept = {kind: data[kind] for kind in INERT_TYPES if kind in data}
+        output["data"] = kept or {"text/plain": "[output of a kind feedback pages do not show]"}
+        output["metadata"] = {}
+    return output
+
+
 class HideHiddenTests(Preprocessor):
-    """Replace hidden test code with a note and tracebacks with their last line."""
+    """Replace hidden test code with a note, tracebacks with their last line, and every output
+    that could carry markup with its text."""
 
     enabled = Bool(True)  # nbconvert preprocessors are off unless enabled
 
@@ -35,6 +51,7 @@ class HideHiddenTests(Preprocessor):
             for output in cell.get("outputs", []):
                 if output.get("output_type") == "error":
                     short_error(output)
+                inert(output)
         return cell, resources
 
 

@@ -7,6 +7,7 @@ interrupted run resumes where it stopped).
 """
 import csv
 import hashlib
+import hmac
 import html
 import io
 import json
@@ -23,11 +24,11 @@ from pathlib import Path
 import nbformat
 
 from .course import SOLUTIONS, assignment_ids, build_course
-from .execute import Limits, error_output, run_notebook
+from .execute import Limits, run_notebook
 from .feedback import render
-from .integrity import tampering
 from .gradebook import Recorder
 from .submission import UnreadableNotebook, build_graded_notebook, cells_grading_needs
+from .verdict import apply_verdicts
 
 COLUMNS = ["student_id", "assignment", "score", "max_score", "status", "reason", "notes",
            "notebook"]
@@ -102,43 +103,33 @@ def discover(submissions_dir, known_assignments):
 # --- the parallel part: read, rebuild, execute -----------------------------------------------
 
 def execute_submission(path, released_path, solution_path, limits):
-    """Runs in a worker process. Returns a plain dict (the executed notebook as JSON text)."""
+    """Runs in a worker process, which never runs student code itself: the kernel does, in its
+    sandbox. Returns a plain dict (the scored notebook as JSON text, its feedback page)."""
     released = nbformat.read(str(released_path), as_version=4)
     solution = nbformat.read(str(solution_path), as_version=4)
     try:
         graded = build_graded_notebook(Path(path).read_bytes(), released, solution)
     except UnreadableNotebook as problem:
         return {"broken": str(problem)}
-    findings = {a.grade_id: found for a in graded.answers if (found := tampering(a.source))}
-    incidents = run_notebook(graded.notebook, limits, only=cells_grading_needs(graded.notebook))
-    for cell in graded.notebook.cells:
-        if cell.metadata.get("nbgrader", {}).get("grade"):
-            _stderr_to_stdout(cell)
-    _zero_tampered(graded.notebook, findings)
+    execution = run_notebook(graded.notebook, limits, only=cells_grading_needs(graded.notebook))
+    tests = {c.metadata["nbgrader"]["grade_id"]: c.source for c in solution.cells
+             if c.metadata.get("nbgrader", {}).get("grade")}
+    apply_verdicts(graded.notebook, tests, execution.records)
     html, score = render(graded.notebook, Path(released_path).stem, Path(path).parent.parent.name)
+    notes = graded.warnings + [f"output of cell {i} cut at {limits.output_chars} characters"
+                               for i in sorted(execution.truncated)]
+    if not limits.sandbox:
+        notes.append("graded WITHOUT the sandbox (--no-sandbox)")
     return {"notebook": nbformat.writes(graded.notebook), "feedback": html, "feedback_score": score,
-            "incidents": [f"{i.kind} in cell {i.cell_index}: {i.message}" for i in incidents],
-            "notes": graded.warnings}
+            "incidents": [f"{i.kind} in cell {i.cell_index}: {i.message}" for i in execution.incidents],
+            "notes": notes}
 
 
-def _zero_tampered(notebook, findings):
-    """Fail the test cells after an answer cell that rebinds grading machinery (integrity.py)."""
-    current = None
-    for cell in notebook.cells:
-        meta = cell.metadata.get("nbgrader", {})
-        if meta.get("solution"):
-            current = meta.get("grade_id")
-        elif meta.get("grade") and current in findings:
-            cell.outputs.insert(0, error_output(
-                "Tampering", f"the answer cell {current} {', '.join(findings[current])}; the "
-                f"tests cannot trust their own comparisons, so this cell scores 0"))
+def _worker_setup():
+    """Judges run small reference computations; one thread each leaves the cores to kernels."""
+    import torch
 
-
-def _stderr_to_stdout(cell):
-    """nbgrader scores a test cell 0 when it wrote to stderr; a warning is not a failure."""
-    for output in cell.get("outputs", []):
-        if output.get("output_type") == "stream" and output.get("name") == "stderr":
-            output["name"] = "stdout"
+    torch.set_num_threads(1)
 
 
 # --- the sequential part: gradebook, reasons, feedback ---------------------------------------
@@ -155,8 +146,9 @@ def first_failure(notebook):
         if meta.get("solution"):
             answer_errors[meta["grade_id"]] = _describe(error)
         elif meta.get("grade"):
-            message = _describe(error)
-            if answer_errors and error.get("ename") in ("NameError", "NotRun", "AttributeError"):
+            message = str(error.get("evalue", "")) if error.get("ename") == "HiddenTestFailed" \
+                else _describe(error)
+            if answer_errors and message.startswith(("NameError", "NotRun", "AttributeError")):
                 grade_id, answer_error = next(iter(answer_errors.items()))
                 return f"{meta['grade_id']}: the answer cell {grade_id} raised {answer_error}"
             return f"{meta['grade_id']}: {message}"
@@ -195,24 +187,67 @@ class ClassGrader:
         self.course = self.out / "course"
         self.results = self.out / "results"
 
+    # trusted state ----------------------------------------------------------------------
+    def key(self):
+        """The key that signs what this grader wrote in OUT (kernels never see OUT)."""
+        path = self.out / ".grader-key"
+        if not path.exists():
+            self.out.mkdir(parents=True, exist_ok=True)
+            descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(descriptor, "wb") as handle:
+                handle.write(os.urandom(32))
+        return path.read_bytes()
+
+    def sign(self, payload):
+        text = json.dumps(payload, sort_keys=True)
+        return hmac.new(self.key(), text.encode(), hashlib.sha256).hexdigest()
+
+    def signed(self, payload):
+        return {**payload, "mac": self.sign(payload)}
+
+    def verified(self, saved):
+        """The payload of a signed JSON object, or None when its signature does not match."""
+        if not isinstance(saved, dict) or not isinstance(saved.get("mac"), str):
+            return None
+        payload = {k: v for k, v in saved.items() if k != "mac"}
+        return payload if hmac.compare_digest(saved["mac"], self.sign(payload)) else None
+
     # course ---------------------------------------------------------------------------
     def solutions_digest(self):
-        parts = [digest(SOLUTIONS / f"{a}.ipynb") for a in assignment_ids()]
-        parts.append(digest(Path(__file__).with_name("checks.py")))
-        return hashlib.sha256("".join(parts).encode()).hexdigest()
+        """What the course is built from: the solution notebooks and the grading code."""
+        package = Path(__file__).parent
+        files = [SOLUTIONS / f"{a}.ipynb" for a in assignment_ids()]
+        files += sorted(package.glob("checks/*.py")) + sorted(package.glob("probes/*.py"))
+        return hashlib.sha256("".join(digest(f) for f in files).encode()).hexdigest()
+
+    def course_manifest(self):
+        """sha256 of every file of the released and source notebooks (not the gradebook)."""
+        return {str(p.relative_to(self.course)): digest(p)
+                for folder in ("release", "source") for p in sorted((self.course / folder).rglob("*"))
+                if p.is_file()}
+
+    def course_is_intact(self, wanted):
+        stamp = self.course / "course.json"
+        try:
+            saved = self.verified(json.loads(stamp.read_text()))
+        except (OSError, ValueError):
+            return False
+        return bool(saved) and saved.get("solutions") == wanted and \
+            saved.get("manifest") == self.course_manifest()
 
     def prepare_course(self):
-        """Build OUT/course from solutions/ unless the same solutions built it before."""
-        if not Path(__file__).with_name("checks.py").exists():
-            raise FileNotFoundError("autograder/checks.py is missing: without the hidden checks "
+        """Build OUT/course from solutions/ unless this grader built it, signed it, and neither
+        the solutions nor any released file changed since."""
+        if not (Path(__file__).parent / "checks" / "__init__.py").exists():
+            raise FileNotFoundError("autograder/checks/ is missing: without the hidden checks "
                                     "every answer would score 0, so nothing is graded")
-        stamp = self.course / "solutions.sha256"
         wanted = self.solutions_digest()
-        if self.force or not stamp.exists() or stamp.read_text() != wanted:
+        if self.force or not self.course_is_intact(wanted):
             shutil.rmtree(self.course, ignore_errors=True)
             shutil.rmtree(self.results, ignore_errors=True)
             build_course(self.course)
-            atomic_write(stamp, wanted)
+            atomic_write(self.course / "course.json", json.dumps(self.signed(
+                {"solutions": wanted, "manifest": self.course_manifest()}), indent=1))
         self.released = {a: self.course / "release" / a / f"{a}.ipynb" for a in assignment_ids()}
         self.max_scores = {a: _points(nbformat.read(str(path), as_version=4))
                            for a, path in self.released.items()}
@@ -223,18 +258,23 @@ class ClassGrader:
         return self.results / submission.student / f"{submission.assignment}.json"
 
     def cached_row(self, submission):
+        """The row saved by an earlier run for this very file, if this grader signed it."""
         path = self.result_path(submission)
         if self.force or not path.exists() or submission.path is None:
             return None
-        saved = json.loads(path.read_text())
-        if saved.get("sha256") != digest(submission.path) or saved.get("file") != str(submission.path):
+        try:
+            saved = self.verified(json.loads(path.read_text()))
+            if not saved or saved.get("sha256") != digest(submission.path) or \
+                    saved.get("file") != str(submission.path):
+                return None
+            return Row(**saved["row"])
+        except (OSError, ValueError, TypeError):
             return None
-        return Row(**saved["row"])
 
     def save(self, submission, row):
         payload = {"row": asdict(row), "file": str(submission.path) if submission.path else "",
                    "sha256": digest(submission.path) if submission.path else ""}
-        atomic_write(self.result_path(submission), json.dumps(payload, indent=1))
+        atomic_write(self.result_path(submission), json.dumps(self.signed(payload), indent=1))
 
     def write_csv(self, rows):
         buffer = io.StringIO()
@@ -278,6 +318,10 @@ class ClassGrader:
     def grade(self, submissions_dir):
         """Grade every submission under `submissions_dir`; returns the rows by key."""
         start = time.monotonic()
+        if self.limits.sandbox:
+            from .sandbox import check_available
+
+            check_available()       # refuse, naming the package, rather than grade unconfined
         self.prepare_course()
         submissions = discover(submissions_dir, set(self.released))
         rows, todo = {}, []
@@ -317,7 +361,8 @@ class ClassGrader:
             if submission not in runnable:
                 settle(submission, {})
         context = multiprocessing.get_context("spawn")
-        with ProcessPoolExecutor(max_workers=self.jobs, mp_context=context) as pool:
+        with ProcessPoolExecutor(max_workers=self.jobs, mp_context=context,
+                                 initializer=_worker_setup) as pool:
             futures = {pool.submit(execute_submission, s.path, self.released[s.assignment],
                                    SOLUTIONS / f"{s.assignment}.ipynb", self.limits): s
                        for s in runnable}

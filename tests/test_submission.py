@@ -3,7 +3,6 @@ import json
 
 import pytest
 
-from autograder.integrity import tampering
 from autograder.submission import UnreadableNotebook, find_answer, read_cells
 
 STUB = "def f(x):\n    # YOUR CODE HERE\n    raise NotImplementedError()"
@@ -43,16 +42,3 @@ def test_duplicated_answer_takes_the_last_answered_copy():
 def test_missing_answer_grades_the_stub():
     answer = find_answer("f_answer", STUB, {"f"}, read_cells(notebook_bytes("print(1)")), {STUB})
     assert not answer.found and answer.source == STUB
-
-
-@pytest.mark.parametrize("source,flagged", [
-    ("import torch\ntorch.allclose = lambda *a, **k: True", True),
-    ("import sys\nsys.modules['autograder.checks'] = None", True),
-    ("import builtins\nbuiltins.abs = lambda x: 0", True),
-    ("setattr(math, 'isclose', lambda *a, **k: True)", True),
-    ("from autograder import checks", True),
-    ("def g(ps, c):\n    for p in ps:\n        p.grad.data.clamp_(-c, c)", False),
-    ("def g(ps, c):\n    torch.nn.utils.clip_grad_value_(ps, c)", False),
-])
-def test_tampering_scan(source, flagged):
-    assert bool(tampering(source)) == flagged

@@ -1,0 +1,81 @@
+"""Decide each graded cell's points from its probes' records, outside the student's process.
+
+The kernel ran the student's code and the probes; nothing it printed or raised is believed. A
+graded cell earns its points when every hidden check its (trusted) source calls left a record in
+that cell and the judge, here, accepts the record. The cell's kernel-side errors are dropped and
+the verdict is written as the cell's only error output, so nbgrader's gradebook, the feedback page
+and grades.csv all score exactly what the judges decided.
+"""
+import re
+
+from nbformat.v4 import new_output
+
+from .checks import CheckFailed, judge
+
+HIDDEN = re.compile(r"### BEGIN HIDDEN TESTS(.*?)### END HIDDEN TESTS", re.S)
+CHECK_CALL = re.compile(r"\bchecks\.(\w+)\(")
+REASON_CHARS = 400
+
+
+def hidden_checks(source):
+    """The hidden checks a test cell's trusted source calls, in order."""
+    return [name for block in HIDDEN.findall(source) for name in CHECK_CALL.findall(block)]
+
+
+def _kernel_error(cell):
+    """The first error the kernel reported in `cell`, as one short line (student-controlled text)."""
+    for output in cell.get("outputs", []):
+        if output.get("output_type") == "error":
+            name = str(output.get("ename", "Error"))[:80]
+            value = " ".join(str(output.get("evalue", "")).split())
+            text = f"{name}: {value}" if value else name
+            return text[:REASON_CHARS] + ("..." if len(text) > REASON_CHARS else "")
+    return None
+
+
+def judge_cell(checks, records, cell):
+    """(passed, reason) for one graded cell: `checks` it must pass, the `records` it left."""
+    if not checks:
+        error = _kernel_error(cell)      # a test cell without hidden checks: its own outcome
+        return error is None, error or ""
+    latest = {}
+    for record in records:
+        if isinstance(record, dict) and isinstance(record.get("check"), str):
+            latest[record["check"]] = record
+    for check in checks:
+        if check not in latest:
+            error = _kernel_error(cell)
+            if error and error.startswith("NotImplementedError"):
+                return False, "NotImplementedError: the exercise is not answered yet (the stub still raises it)."
+            return False, error or (f"the hidden test {check} did not run to the end (the cell was "
+                                    f"stopped or its output was replaced)")
+        try:
+            judge(check, latest[check])
+        except CheckFailed as failure:
+            return False, " ".join(str(failure).split())
+    return True, ""
+
+
+def apply_verdicts(notebook, solution_sources, records_by_cell):
+    """Score every graded cell of the executed `notebook` by its records; returns the verdicts.
+
+    `solution_sources` maps grade ids to the trusted test sources; `records_by_cell` maps cell
+    indices to the records the kernel sent from that cell.
+    """
+    verdicts = {}
+    for index, cell in enumerate(notebook.cells):
+        meta = cell.metadata.get("nbgrader", {})
+        if cell.cell_type != "code" or not meta.get("grade") or meta.get("solution"):
+            continue
+        checks = hidden_checks(solution_sources.get(meta.get("grade_id"), ""))
+        passed, reason = judge_cell(checks, records_by_cell.get(index, []), cell)
+        outputs = [o for o in cell.get("outputs", []) if o.get("output_type") != "error"]
+        for output in outputs:      # nbgrader would score a warning on stderr as a failure
+            if output.get("output_type") == "stream" and output.get("name") == "stderr":
+                output["name"] = "stdout"
+        if not passed:
+            outputs.append(new_output("error", ename="HiddenTestFailed", evalue=reason,
+                                      traceback=[f"HiddenTestFailed: {reason}"]))
+        cell.outputs = outputs
+        verdicts[meta.get("grade_id")] = (passed, reason)
+    return verdicts
