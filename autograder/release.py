@@ -24,11 +24,18 @@ def generate(destination=NOTEBOOKS):
     destination.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="course-release-") as root:
         for assignment, released in build_course(root).items():
-            (destination / f"{assignment}.ipynb").write_bytes(released.read_bytes())
+            write_if_changed(destination / f"{assignment}.ipynb", released.read_bytes())
     stale = {p.stem for p in destination.glob("*.ipynb")} - set(assignment_ids())
     for stem in stale:
         (destination / f"{stem}.ipynb").unlink()
     return sorted(destination.glob("*.ipynb"))
+
+
+def write_if_changed(path, data):
+    """Write `data` to `path` unless it already holds exactly that: an unchanged file is not touched."""
+    path = Path(path)
+    if not path.exists() or path.read_bytes() != data:
+        path.write_bytes(data)
 
 
 def colab_links():
@@ -48,7 +55,7 @@ def readme_with_links(text):
 
 
 def update_readme():
-    README.write_text(readme_with_links(README.read_text()))
+    write_if_changed(README, readme_with_links(README.read_text()).encode())
 
 
 def saved_outputs(notebook):

@@ -1,5 +1,6 @@
-"""Every solution notebook executes top to bottom (its claim-asserts and hidden tests included)
-and regenerates its figures; the same notebooks run fast under the autograder's flag."""
+"""Every solution notebook executes top to bottom (its claims and hidden tests included) and
+regenerates its figures. It runs strictly (LR_COURSE_STRICT=1, as in CI): a claim of the text that
+does not hold fails the run instead of being reported."""
 
 import pytest
 
@@ -12,6 +13,9 @@ def test_solution_executes_and_writes_its_figures(stem, tmp_path):
     notebook, _ = execute_solution(stem, workdir=tmp_path)
     errors = [o for c in notebook.cells for o in c.get("outputs", []) if o.get("output_type") == "error"]
     assert not errors, errors
+    printed = "".join(o.get("text", "") for c in notebook.cells for o in c.get("outputs", [])
+                      if o.get("output_type") == "stream")
+    assert "did not hold" not in printed, f"{stem}: a claim did not hold:\n{printed}"
     written = {p.name for p in (tmp_path / "figures").glob("*.png")}
     assert written, f"{stem} wrote no figure"
     committed = {p.name for p in (SOLUTIONS / "figures").glob("*.png")}
