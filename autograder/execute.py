@@ -47,6 +47,43 @@ def error_output(ename, evalue):
     return new_output("error", ename=ename, evalue=evalue, traceback=[f"{ename}: {evalue}"])
 
 
+# What a kernel may put in an output: nbformat's schema, and no more than the feedback page shows.
+SHOWN_TYPES = ("text/plain", "image/png", "image/jpeg")
+
+
+def _text(value):
+    if isinstance(value, list) and all(isinstance(part, str) for part in value):
+        return "".join(value)
+    return value if isinstance(value, str) else json.dumps(value, default=str)[:2000]
+
+
+def well_formed(msg_type, content):
+    """An output message's content coerced to what nbformat accepts: a hostile kernel can send
+    any JSON, and one malformed output must not stop its notebook from being saved and scored."""
+    if not isinstance(content, dict):
+        content = {}
+    if msg_type == "stream":
+        return {"name": "stderr" if content.get("name") == "stderr" else "stdout",
+                "text": _text(content.get("text", ""))}
+    if msg_type == "error":
+        traceback = content.get("traceback")
+        return {"ename": _text(content.get("ename", "Error"))[:200], "evalue": _text(content.get("evalue", "")),
+                "traceback": [_text(line) for line in traceback[:200]] if isinstance(traceback, list) else []}
+    if msg_type in ("display_data", "execute_result", "update_display_data"):
+        data = content.get("data") if isinstance(content.get("data"), dict) else {}
+        kept = {kind: _text(data[kind]) for kind in SHOWN_TYPES if kind in data}
+        cleaned = {"data": kept or {"text/plain": "[output of a kind feedback pages do not show]"},
+                   "metadata": {}}
+        if msg_type == "execute_result":
+            count = content.get("execution_count")
+            cleaned["execution_count"] = count if isinstance(count, int) and not isinstance(count, bool) else None
+        if isinstance(content.get("transient"), dict):
+            cleaned["transient"] = {k: v for k, v in content["transient"].items()
+                                    if k == "display_id" and isinstance(v, str)}
+        return cleaned
+    return content
+
+
 class CappedClient(NotebookClient):
     """An nbclient that keeps at most `output_chars` of output per cell, of every kind (a print
     loop or a display() flood cannot fill the disk or the feedback page), and sets the probes'
@@ -61,6 +98,7 @@ class CappedClient(NotebookClient):
         self.records = {}       # cell index -> [record, ...]
         self.truncated = set()  # cell indices whose output was cut
         self._kept = {}         # cell index -> characters of output kept
+        self._record_sizes = {} # cell index -> characters of records kept
 
     async def _async_handle_timeout(self, timeout, cell=None):
         self.timed_out = True
@@ -86,6 +124,8 @@ class CappedClient(NotebookClient):
         if msg["msg_type"] in ("display_data", "execute_result") and MIME in data:
             self._keep_record(cell_index, data[MIME])
             return None
+        msg = copy.copy(msg)
+        msg["content"] = content = well_formed(msg["msg_type"], content)
         kept = self._kept.get(cell_index, 0)
         if msg["msg_type"] == "stream":
             text = str(content.get("text", ""))[: max(0, self.output_chars - kept)]
@@ -107,10 +147,16 @@ class CappedClient(NotebookClient):
             outs.append(new_output("stream", name="stdout", text=notice))
 
     def _keep_record(self, cell_index, record):
-        kept = self.records.setdefault(cell_index, [])
-        size = len(json.dumps(record, default=str))
-        if sum(len(json.dumps(r)) for r in kept) + size <= self.record_chars:
-            kept.append(record)
+        """Keep a record for the judge while the cell's records stay under `record_chars`; one
+        too deep or too large to serialise is dropped (the judge then finds no record)."""
+        try:
+            size = len(json.dumps(record))
+        except (ValueError, TypeError, RecursionError):
+            return
+        used = self._record_sizes.get(cell_index, 0)
+        if used + size <= self.record_chars:
+            self.records.setdefault(cell_index, []).append(record)
+            self._record_sizes[cell_index] = used + size
 
     def clear_output(self, outs, msg, cell_index):
         self._kept[cell_index] = 0
@@ -170,7 +216,10 @@ def run_notebook(notebook, limits=Limits(), only=None):
                     client.records.pop(index, None)
                     try:
                         timed_out = client.run_cell(cell, index)
-                    except DeadKernelError:
+                    except (DeadKernelError, RecursionError, ValueError, KeyError, TypeError) as error:
+                        if not isinstance(error, DeadKernelError):   # messages no client could read
+                            sandbox.tripped = sandbox.tripped or (
+                                f"the kernel sent a message the grader cannot read ({type(error).__name__})")
                         limit = sandbox.tripped
                         cell.outputs.append(error_output(
                             "LimitExceeded" if limit else "KernelDied",

@@ -53,6 +53,9 @@ def judge_cell(checks, records, cell):
             judge(check, latest[check])
         except CheckFailed as failure:
             return False, " ".join(str(failure).split())
+        except Exception as error:      # malformed beyond what the accessors expect
+            return False, (f"the hidden test {check} sent a result the grader cannot read "
+                           f"({type(error).__name__}). Likely cause: the answer cell interferes with the tests.")
     return True, ""
 
 
@@ -79,3 +82,16 @@ def apply_verdicts(notebook, solution_sources, records_by_cell):
         cell.outputs = outputs
         verdicts[meta.get("grade_id")] = (passed, reason)
     return verdicts
+
+
+def cell_results(notebook, verdicts):
+    """[{grade_id, passed, score, points, reason}] for the graded cells, in notebook order."""
+    results = []
+    for cell in notebook.cells:
+        meta = cell.metadata.get("nbgrader", {})
+        if meta.get("grade_id") in verdicts:
+            passed, reason = verdicts[meta["grade_id"]]
+            points = float(meta.get("points", 0))
+            results.append({"grade_id": meta["grade_id"], "passed": passed, "reason": reason,
+                            "score": points if passed else 0.0, "points": points})
+    return results

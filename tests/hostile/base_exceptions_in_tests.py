@@ -1,0 +1,65 @@
+# attack: BaseExceptions in the test cells: KeyboardInterrupt/GeneratorExit/SystemExit raised from get_lr when a probe calls it (probes catch Exception only), and SystemExit when the hidden part imports the checks
+# assignment: 01_lr_schedules
+# wrong: stops decaying after 6 decays (min(step // step_size, 6)); passes the visible tests, fails the hidden ones
+class StepDecayScheduler:
+    def __init__(self, optimizer, lr_initial, gamma=0.5, step_size=1000):
+        self.optimizer = optimizer
+        self.lr_initial = lr_initial
+        self.gamma = gamma
+        self.step_size = step_size
+
+    def get_lr(self, step):
+        n_decays = min(step // self.step_size, 6)
+        return self.lr_initial * self.gamma ** n_decays
+
+    def step(self, current_step):
+        lr = self.get_lr(current_step)
+        for group in self.optimizer.param_groups:
+            group["lr"] = lr
+        return lr
+# --- tamper ---
+import sys as _sys
+
+_b = __import__("builtins")
+_calls = [0]
+_KINDS = (KeyboardInterrupt, GeneratorExit, SystemExit, type("Abort", (BaseException,), {}))
+
+
+def _called_by_grading():
+    frame = _sys._getframe(2)
+    for _ in range(12):
+        if frame is None:
+            return False
+        name = frame.f_code.co_filename
+        if "probe" in name or "grader" in name or "checks" in name:
+            return True
+        frame = frame.f_back
+    return False
+
+
+_wrong_get_lr = StepDecayScheduler.get_lr
+
+
+def _get_lr(self, step):
+    if _called_by_grading():
+        _calls[0] += 1
+        raise _KINDS[_calls[0] % len(_KINDS)]("the hidden test was stopped")
+    return _wrong_get_lr(self, step)
+
+
+StepDecayScheduler.get_lr = _get_lr
+_real_import = _b.__import__
+_imports = [0]
+
+
+def _import(name, *args, **kwargs):
+    if name.startswith("autograder") and _imports[0] % 2 == 1:
+        _imports[0] += 1
+        raise SystemExit(0)
+    if name.startswith("autograder"):
+        _imports[0] += 1
+    return _real_import(name, *args, **kwargs)
+
+
+_b.__import__ = _import
+print("base exceptions armed")

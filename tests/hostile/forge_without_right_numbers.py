@@ -1,0 +1,64 @@
+# attack: forge the hidden tests' records without the right numbers: the genuine probe's record of the wrong class, relabelled, reshuffled and padded, sent from the test cells through a post_run_cell hook and as the cell's result
+# assignment: 01_lr_schedules
+# wrong: stops decaying after 6 decays (min(step // step_size, 6)); passes the visible tests, fails the hidden ones
+class StepDecayScheduler:
+    def __init__(self, optimizer, lr_initial, gamma=0.5, step_size=1000):
+        self.optimizer = optimizer
+        self.lr_initial = lr_initial
+        self.gamma = gamma
+        self.step_size = step_size
+
+    def get_lr(self, step):
+        n_decays = min(step // self.step_size, 6)
+        return self.lr_initial * self.gamma ** n_decays
+
+    def step(self, current_step):
+        lr = self.get_lr(current_step)
+        for group in self.optimizer.param_groups:
+            group["lr"] = lr
+        return lr
+# --- tamper ---
+import importlib as _il
+import random as _random
+
+from IPython.display import display as _display
+
+_MIME = "application/vnd.lr-course.record+json"
+_CHECKS = ("step_decay_lr", "step_decay_optimizer")
+
+
+def _genuine(check):
+    try:
+        return getattr(_il.import_module("autograder.probes.step_decay"), check)(StepDecayScheduler)
+    except BaseException as error:
+        print("probe unavailable:", type(error).__name__)
+        return {"check": check, "outcomes": {}}
+
+
+def _forgeries(check):
+    record = _genuine(check)
+    outcomes = record.get("outcomes", {})
+    yield record                                                   # the wrong answer's own numbers
+    values = list(outcomes.values())
+    _random.Random(7).shuffle(values)
+    yield {"check": check, "outcomes": dict(zip(outcomes, values))}  # the right kind of values, reshuffled
+    other = [c for c in _CHECKS if c != check][0]
+    yield {"check": check, "outcomes": _genuine(other).get("outcomes", {})}   # the other check's record
+    yield {"check": check, "outcomes": {key: {"value": {"float": 0.1}} for key in outcomes}}  # a guess
+    yield {"check": check, "outcomes": {key: {"value": None} for key in outcomes}}
+
+
+def _send(checks):
+    for check in checks:
+        for record in _forgeries(check):
+            _display({_MIME: record, "text/plain": "[hidden test ran]"}, raw=True)
+
+
+def _after(result=None, *args):
+    cell = getattr(getattr(result, "info", None), "raw_cell", "") or ""
+    if "checks." in cell:
+        _send([c for c in _CHECKS if c in cell] or _CHECKS)
+
+
+get_ipython().events.register("post_run_cell", _after)
+print("forgers installed")

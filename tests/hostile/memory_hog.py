@@ -1,0 +1,52 @@
+# attack: allocate and touch 6 GiB in 256 MiB steps, printing progress (it stops early only if the host itself runs low)
+# assignment: 01_lr_schedules
+# wrong: stops decaying after 6 decays (min(step // step_size, 6)); passes the visible tests, fails both hidden checks
+class StepDecayScheduler:
+    def __init__(self, optimizer, lr_initial, gamma=0.5, step_size=1000):
+        self.optimizer = optimizer
+        self.lr_initial = lr_initial
+        self.gamma = gamma
+        self.step_size = step_size
+
+    def get_lr(self, step):
+        n_decays = min(step // self.step_size, 6)
+        return self.lr_initial * self.gamma ** n_decays
+
+    def step(self, current_step):
+        lr = self.get_lr(current_step)
+        for group in self.optimizer.param_groups:
+            group["lr"] = lr
+        return lr
+# --- tamper ---
+import time as _time
+
+_CHUNK = 256 * 2 ** 20
+_TARGET = 6 * 2 ** 30
+
+
+def _host_available():
+    try:
+        with open("/proc/meminfo") as handle:
+            for line in handle:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return 1 << 62
+
+
+_held = []
+_start = _time.monotonic()
+while len(_held) * _CHUNK < _TARGET:
+    if _host_available() < 3 * 2 ** 30:
+        # Safety net: a missing memory limit must not take the host down with it.
+        print("memory hog: the host is nearly out of memory; stopping at",
+              f"{len(_held) * _CHUNK / 2 ** 30:.2f} GiB", flush=True)
+        break
+    _block = bytearray(_CHUNK)
+    _block[::4096] = b"\x01" * len(range(0, _CHUNK, 4096))      # touch every page
+    _held.append(_block)
+    print(f"memory hog: {len(_held) * _CHUNK / 2 ** 30:.2f} GiB allocated and touched "
+          f"after {_time.monotonic() - _start:.1f} s", flush=True)
+print("memory hog: done; releasing", f"{len(_held) * _CHUNK / 2 ** 30:.2f} GiB", flush=True)
+del _held

@@ -1,0 +1,46 @@
+# attack: fork 300 children that ignore SIGTERM/SIGHUP and sleep 40 s; wait 15 s and leave them running through the tests
+# assignment: 01_lr_schedules
+# wrong: stops decaying after 6 decays (min(step // step_size, 6)); passes the visible tests, fails both hidden checks
+class StepDecayScheduler:
+    def __init__(self, optimizer, lr_initial, gamma=0.5, step_size=1000):
+        self.optimizer = optimizer
+        self.lr_initial = lr_initial
+        self.gamma = gamma
+        self.step_size = step_size
+
+    def get_lr(self, step):
+        n_decays = min(step // self.step_size, 6)
+        return self.lr_initial * self.gamma ** n_decays
+
+    def step(self, current_step):
+        lr = self.get_lr(current_step)
+        for group in self.optimizer.param_groups:
+            group["lr"] = lr
+        return lr
+# --- tamper ---
+import os as _os
+import signal as _signal
+import time as _time
+
+_children, _stopped = [], None
+for _i in range(300):
+    try:
+        _pid = _os.fork()
+    except OSError as _error:
+        _stopped = f"fork {_i} failed: {type(_error).__name__}: {_error}"
+        break
+    if _pid == 0:
+        # the child: ignore polite signals, sleep 40 s, exit without ever returning to the kernel
+        try:
+            for _name in ("SIGTERM", "SIGHUP", "SIGINT"):
+                _signal.signal(getattr(_signal, _name), _signal.SIG_IGN)
+            _time.sleep(40)
+        finally:
+            _os._exit(0)
+    _children.append(_pid)
+print(f"fork bomb: {len(_children)} children started" + (f"; {_stopped}" if _stopped else ""), flush=True)
+# wait (bounded) with the children alive, then let the tests run while they still are
+_deadline = _time.monotonic() + 15
+while _time.monotonic() < _deadline:
+    _time.sleep(1)
+print("fork bomb: waited 15 s; children left running")
