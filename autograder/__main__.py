@@ -1,5 +1,6 @@
-"""Command line: python -m autograder {grade,figures,release,check-release} ..."""
+"""Command line: python -m autograder {grade,merge,export,check,demo,figures,release,check-release} ..."""
 import argparse
+import os
 import sys
 
 
@@ -16,8 +17,8 @@ def add_limits(parser):
                         help="run kernels unconfined (only for notebooks you trust)")
 
 
-def apply_limits(grader, args):
-    limits = grader.limits
+def apply_limits(limits, args):
+    """Set the sandbox limits from the flags; False (after saying why) when it cannot run."""
     limits.memory_gib, limits.processes, limits.file_gib = args.memory_gib, args.processes, args.file_gib
     limits.output_chars, limits.sandbox = args.output_chars, not args.no_sandbox
     if args.no_sandbox:
@@ -34,6 +35,17 @@ def apply_limits(grader, args):
     return True
 
 
+def shard(text):
+    """K/N with 1 <= K <= N, as (K, N)."""
+    try:
+        k, n = (int(part) for part in text.split("/"))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not K/N (for example 2/8)") from None
+    if not 1 <= k <= n:
+        raise argparse.ArgumentTypeError(f"{text!r}: K must be between 1 and N")
+    return k, n
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(prog="python -m autograder", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -46,7 +58,24 @@ def main(argv=None):
     grade.add_argument("--cell-timeout", type=float, default=30, help="seconds one cell may run")
     grade.add_argument("--budget", type=float, default=120, help="seconds one notebook may run")
     grade.add_argument("--quiet", action="store_true", help="no progress lines")
+    grade.add_argument("--shard", type=shard, default=None, metavar="K/N",
+                       help="grade only the K-th of N disjoint parts of the class (K from 1)")
     add_limits(grade)
+
+    merge = commands.add_parser("merge", help="combine the OUT folders of `grade --shard` runs")
+    merge.add_argument("parts", nargs="+", help="the OUT folders of the parts")
+    merge.add_argument("--out", required=True)
+
+    export = commands.add_parser("export", help="fill an LMS gradebook CSV (Canvas, Moodle, ...)")
+    export.add_argument("out", help="a graded OUT folder")
+    export.add_argument("--roster", required=True, help="the LMS's gradebook export (CSV)")
+    export.add_argument("--id-column", required=True, help="the roster column holding student ids")
+    export.add_argument("--to", required=True, help="where to write the filled CSV")
+
+    check = commands.add_parser("check", help="grade one notebook; exit 0 pass, 1 fail, 2 ungradable")
+    check.add_argument("notebook")
+    check.add_argument("--assignment", default=None, help="the assignment id (default: guessed)")
+    add_limits(check)
 
     demo = commands.add_parser("demo", help="build the demo class, grade it, check its scores")
     demo.add_argument("--out", default="out/demo")
@@ -62,9 +91,9 @@ def main(argv=None):
         from .grade import ClassGrader, print_table
 
         grader = ClassGrader(args.out, jobs=args.jobs, force=args.force,
-                             progress=not args.quiet)
+                             progress=not args.quiet, shard=args.shard)
         grader.limits.cell_timeout, grader.limits.budget = args.cell_timeout, args.budget
-        if not apply_limits(grader, args):
+        if not apply_limits(grader.limits, args):
             return 2
         rows = grader.grade(args.submissions)
         print_table(rows)
@@ -72,13 +101,42 @@ def main(argv=None):
         print(f"{len(rows)} rows written to {args.out}/grades.csv"
               + (f"; {len(errors)} grader errors" if errors else ""))
         return 1 if errors else 0
+    if args.command == "merge":
+        from .merge import MergeError, merge
+
+        try:
+            rows = merge(args.parts, args.out)
+        except MergeError as problem:
+            print(f"cannot merge: {problem}", file=sys.stderr)
+            return 1
+        print(f"{len(rows)} rows from {len(args.parts)} parts written to {args.out}/grades.csv")
+        return 0
+    if args.command == "export":
+        from .lms import RosterError, export
+
+        try:
+            missing = export(args.out, args.roster, args.id_column, args.to)
+        except (RosterError, OSError) as problem:
+            print(f"cannot export: {problem}", file=sys.stderr)
+            return 1
+        print(f"wrote {args.to}" + (f"; {len(missing)} graded students are not on the roster"
+                                     if missing else ""))
+        return 0
+    if args.command == "check":
+        from .check import UNGRADABLE, check
+        from .execute import Limits
+
+        limits = Limits(threads=os.cpu_count() or 1)
+        if not apply_limits(limits, args):
+            return UNGRADABLE
+        return check(args.notebook, args.assignment, limits=limits)
     if args.command == "demo":
         from .demo import build_submissions, check_expected
         from .grade import ClassGrader, print_table
 
         expected = build_submissions(f"{args.out}/submissions")
         grader = ClassGrader(args.out, jobs=args.jobs)
-        if not apply_limits(grader, args):
+        if not apply_limits(grader.limits, args):
             return 2
         rows = grader.grade(f"{args.out}/submissions")
         print_table(rows)

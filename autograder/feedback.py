@@ -105,3 +105,31 @@ def render(notebook, assignment, student):
     resources = {"nbgrader": {"notebook": assignment, "assignment": assignment, "student": student}}
     html, resources = _EXPORTER.from_notebook_node(copy.deepcopy(notebook), resources=resources)
     return html, resources["nbgrader"]["score"]
+
+
+def summary_html(cells):
+    """The summary a page opens with: each graded cell, passed or failed, its points and the one
+    line saying why, linked to the cell below. `cells` as verdict.cell_results gives them."""
+    import html
+
+    rows = []
+    for cell in cells:
+        mark, style = ("&#10003; passed", "success") if cell["passed"] else ("&#10007; failed", "danger")
+        rows.append(f'<tr class="{style}"><td><a href="#{html.escape(cell["grade_id"], quote=True)}">'
+                    f'{html.escape(cell["grade_id"])}</a></td><td style="white-space:nowrap">{mark}</td>'
+                    f'<td style="white-space:nowrap">{cell["score"]:g} / {cell["points"]:g}</td>'
+                    f'<td>{html.escape(cell["reason"]) or "&mdash;"}</td></tr>')
+    return ('<div id="toc" class="summary"><table class="table table-condensed">'
+            '<tr><th>test</th><th>result</th><th>points</th><th>why (likely cause)</th></tr>'
+            + "".join(rows) + "</table></div>")
+
+
+TOC = re.compile(r'<div id="toc">.*?</div>', re.DOTALL)
+
+
+def with_summary(page, cells):
+    """The page with nbgrader's list of test cells replaced by our summary."""
+    summary = summary_html(cells)
+    if TOC.search(page):
+        return TOC.sub(lambda _: summary, page, count=1)
+    return page.replace("<body>", "<body>" + summary, 1)

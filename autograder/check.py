@@ -1,0 +1,68 @@
+"""Grade one notebook exactly as `grade` would, and answer with an exit code (GitHub Classroom, CI).
+
+`nbgrader validate` exits 0 even when tests fail; this exits 0 when every graded cell passes, 1
+when any fails, 2 when the notebook cannot be graded (unreadable, or of no known assignment).
+"""
+import shutil
+import sys
+import tempfile
+from pathlib import Path
+
+from .course import assignment_ids
+from .grade import ClassGrader
+from .submission import UnreadableNotebook, read_cells
+
+PASS, FAIL, UNGRADABLE = 0, 1, 2
+STUDENT = "student"
+
+
+def which_assignment(path):
+    """The assignment a notebook belongs to: its file name, else the grade ids its cells carry."""
+    known = assignment_ids()
+    for stem in known:
+        if stem in Path(path).stem:
+            return stem
+    try:
+        cells = read_cells(Path(path).read_bytes())
+    except (OSError, UnreadableNotebook):
+        return None
+    ids = {(meta.get("nbgrader") or {}).get("grade_id") for _, meta in cells
+           if isinstance(meta.get("nbgrader"), dict)}
+    from .course import solution_answers
+
+    matches = [stem for stem in known if ids & set(solution_answers(stem))]
+    return matches[0] if len(matches) == 1 else None
+
+
+def check(path, assignment=None, limits=None, stream=None):
+    """Grade `path`; print each test cell's result and reason; return the exit code."""
+    stream = stream or sys.stdout
+    path = Path(path)
+    if not path.is_file():
+        print(f"{path}: no such file", file=stream)
+        return UNGRADABLE
+    assignment = assignment or which_assignment(path)
+    if assignment not in assignment_ids():
+        print(f"{path}: cannot tell which assignment this is; pass --assignment (one of: "
+              f"{', '.join(assignment_ids())})", file=stream)
+        return UNGRADABLE
+    with tempfile.TemporaryDirectory(prefix="autograder-check-") as work:
+        folder = Path(work) / "submissions" / STUDENT / assignment
+        folder.mkdir(parents=True)
+        shutil.copyfile(path, folder / path.name)
+        grader = ClassGrader(Path(work) / "out", jobs=1, progress=False, limits=limits,
+                             assignments=[assignment])
+        rows = grader.grade(Path(work) / "submissions")
+        row = rows[f"{STUDENT}/{assignment}"]
+        cells = grader.cell_results.get(f"{STUDENT}/{assignment}", [])
+    if row.status in ("broken", "grader-error"):
+        print(f"{path.name}: cannot be graded: {row.reason}", file=stream)
+        return UNGRADABLE
+    for cell in cells:
+        mark = "PASS" if cell["passed"] else "FAIL"
+        reason = f"  {cell['reason']}" if cell["reason"] else ""
+        print(f"{mark}  {cell['grade_id']}  {cell['score']:g}/{cell['points']:g}{reason}", file=stream)
+    if row.notes:
+        print(f"notes: {row.notes}", file=stream)
+    print(f"{assignment}: {row.score:g}/{row.max_score:g}", file=stream)
+    return PASS if row.score >= row.max_score and cells else FAIL
