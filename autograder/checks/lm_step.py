@@ -70,12 +70,14 @@ def schedule_mistakes(peak, w, n, low):
     def piecewise(warmup, after, edge=w):
         return lambda t: warmup(t) if t < edge else after(t)
 
-    zero_start = ("the warmup starts at lr 0 (step / warmup_steps); step 0 already trains: "
-                  "use peak_lr * (step + 1) / warmup_steps")
+    zero_start = ("the warmup starts at lr 0 (step / warmup_steps, the convention of Hugging Face); this "
+                  "series' warmup trains at step 0: use peak_lr * (step + 1) / warmup_steps (see notebook 01)")
     return [
         (zero_start, piecewise(lambda t: peak * t / w, decay)),
         (zero_start, piecewise(lambda t: peak * t / (w - 1), decay)),
-        ("the warmup divides by warmup_steps + 1, so it never reaches peak_lr; use "
+        ("the warmup divides by warmup_steps + 1 (nanoGPT's convention), so it ends at "
+         "warmup_steps / (warmup_steps + 1) of peak_lr and peak_lr comes only at step == warmup_steps; this "
+         "series' warmup reaches peak_lr at step warmup_steps - 1: "
          "peak_lr * (step + 1) / warmup_steps", piecewise(lambda t: peak * (t + 1) / (w + 1), decay)),
         ("the warmup branch also takes step == warmup_steps (<= instead of <); the decay starts there",
          piecewise(warm, decay, w + 1)),

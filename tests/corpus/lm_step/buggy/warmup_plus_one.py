@@ -1,5 +1,5 @@
 # buggy: warmup divides by warmup_steps + 1
-# expect: never reaches peak_lr
+# expect: nanoGPT's convention
 # fails: warmup_cosine_schedule
 def warmup_cosine_lr(step, peak_lr, warmup_steps, total_steps, min_lr):
     if step < warmup_steps:
