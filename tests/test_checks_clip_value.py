@@ -230,5 +230,5 @@ def test_the_reference_run_is_computed_by_the_judge_on_the_cpu():
     reference = judges._reference_run()
     expected = probes.train_with_clipping(
         lambda params, t: torch.nn.utils.clip_grad_value_(params, probes.CLIP_VALUE), CPU).tolist()
-    assert len(reference) == sum(p.numel() for p in probes.SmallNet().parameters())
+    assert len(reference) == sum(p.numel() for p in probes.small_net(0).parameters())
     assert max_difference(reference, expected) <= 1e-6 and all(math.isfinite(x) for x in reference)

@@ -116,7 +116,7 @@ def test_the_probe_imports_only_torch_and_the_probe_harness():
     tree = ast.parse(open(probe.__file__).read())
     imported = {alias.name for node in ast.walk(tree) if isinstance(node, ast.Import) for alias in node.names}
     imported |= {node.module for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)}
-    assert imported == {"math", "torch", "autograder.probes.harness"}
+    assert imported <= {"math", "torch", "autograder.probes.harness"}
 
 
 def test_the_record_is_plain_and_small():

@@ -6,7 +6,6 @@ surprise in it fails the check with a message instead of crashing the grader.
 """
 import math
 
-from autograder.probes.harness import MIME  # noqa: F401  (the record's type, for the grader)
 
 
 class CheckFailed(AssertionError):

@@ -5,11 +5,10 @@ Every case is run whatever the earlier ones did, so the judge can tell the likel
 record alone: the same model clipped from a list (is the generator the problem?), a model with
 missing gradients, and a 40-update clipped training run.
 """
-import math
 
 import torch
 
-from autograder.probes.harness import DEVICE, Probe, SmallNet, flat, one_thread, regression_data, small_net  # noqa: F401
+from autograder.probes.harness import DEVICE, Probe, flat, one_thread, regression_data, small_net
 
 # (gradient, clip_value, dtype): fractional bounds defeat int()/round(); one int bound.
 ELEMENT_CASES = (

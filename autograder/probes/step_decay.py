@@ -5,11 +5,10 @@ Every call is made whatever the earlier ones returned, so the judge can tell the
 the record alone: besides the graded calls, each case asks new schedulers for their lr at many
 steps (a wrong formula shows its shape there) and repeats calls on one scheduler (state shows).
 """
-import math
 
 import torch
 
-from autograder.probes.harness import DEVICE, FAILED, Probe, SmallNet, flat, one_thread, regression_data, small_net  # noqa: F401
+from autograder.probes.harness import DEVICE, FAILED, Probe, flat, one_thread, regression_data, small_net
 
 CPU = torch.device("cpu")
 
