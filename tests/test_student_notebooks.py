@@ -28,7 +28,7 @@ def test_answered_student_notebook_runs_alone(stem, tmp_path, monkeypatch):
     assert sorted(os.listdir(tmp_path)) in ([], ["figures"])
 
 
-@pytest.mark.parametrize("stem", [s for s in assignment_ids() if s != "03_putting_it_together"])
+@pytest.mark.parametrize("stem", assignment_ids())
 def test_released_stub_fails_only_where_the_answer_is_needed(stem, tmp_path, monkeypatch):
     student = nbformat.read(str(NOTEBOOKS / f"{stem}.ipynb"), as_version=4)
     errors = run_alone(student, tmp_path, monkeypatch)
