@@ -1,22 +1,13 @@
-"""The hidden checks (autograder/checks/) on the answer corpus (tests/corpus/).
+"""What the check tests share: the answer corpus (tests/corpus/), loading an answer, running checks.
 
-Every correct answer in autograder/corpus must pass both checks of its exercise; every buggy one
+Every correct answer in tests/corpus must pass both checks of its exercise; every buggy one
 must fail at least one, with a one-line message (and, where the file says `# expect: ...`, with
 that likely cause; where it says `# fails: ...`, exactly the checks named there fail).
 """
-import ast
-import builtins
-import importlib
 import math
-import os
-import subprocess
-import sys
-import time
-import types
 from pathlib import Path
 
 import numpy as np
-import pytest  # noqa: F401
 import torch
 
 from autograder import checks
@@ -27,6 +18,7 @@ EXERCISES = {   # exercise -> its two checks, each as (check, the name in the an
     "step_decay": (("step_decay_lr", "StepDecayScheduler"), ("step_decay_optimizer", "StepDecayScheduler")),
     "clip_value": (("clip_value_elements", "clip_grad_value"), ("clip_value_model", "clip_grad_value")),
     "lm_step": (("warmup_cosine_schedule", "warmup_cosine_lr"), ("train_step_gpt", "train_step")),
+    "amp_step": (("accumulation_step", "train_step"), ("grad_scaler_step", "train_step")),
 }
 
 

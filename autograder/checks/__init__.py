@@ -21,6 +21,7 @@ EXERCISES = {
     "step_decay": ("step_decay_lr", "step_decay_optimizer"),
     "clip_value": ("clip_value_elements", "clip_value_model"),
     "lm_step": ("warmup_cosine_schedule", "train_step_gpt"),
+    "amp_step": ("accumulation_step", "grad_scaler_step"),
 }
 EXERCISE_OF = {check: exercise for exercise, names in EXERCISES.items() for check in names}
 
@@ -73,3 +74,15 @@ def warmup_cosine_schedule(fn):
 def train_step_gpt(fn):
     """One clipped update of a tiny GPT, then a 20-step AdamW run, match a reference step."""
     probe_and_judge("train_step_gpt", fn)
+
+
+def accumulation_step(fn):
+    """train_step(model, optimizer, scaler, micro_batches, max_norm) with a disabled scaler: one
+    update from k micro-batches equals one update on all of them together, clipped once."""
+    probe_and_judge("accumulation_step", fn)
+
+
+def grad_scaler_step(fn):
+    """train_step with an enabled GradScaler: the same updates as without it (unscale_ before
+    clipping), overflowing updates skipped, the scale halved and grown as GradScaler's rules say."""
+    probe_and_judge("grad_scaler_step", fn)

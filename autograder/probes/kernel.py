@@ -32,3 +32,11 @@ def warmup_cosine_schedule(fn):
 
 def train_step_gpt(fn):
     _probe("lm_step", "train_step_gpt", fn)
+
+
+def accumulation_step(fn):
+    _probe("amp_step", "accumulation_step", fn)
+
+
+def grad_scaler_step(fn):
+    _probe("amp_step", "grad_scaler_step", fn)
