@@ -16,7 +16,7 @@ import math
 
 import torch
 
-from autograder.probes.harness import DEVICE, Probe, fixed_seed, flat, one_thread
+from autograder.probes.harness import DEVICE, Probe, fixed_seed, flat, one_thread, call_train_step
 
 FEATURES, HIDDEN, CLASSES, MICRO = 6, 16, 4, 5     # MICRO: samples per micro-batch
 LOUD = 4.0              # the inputs of a "loud" micro-batch are this much larger: a larger gradient
@@ -128,19 +128,6 @@ def run_setup(seed, updates, k, lr, device=DEVICE):
 # ----------------------------------------------------------------------------------------------
 # The probes
 
-def _as_pair(returned):
-    """`returned` unpacked into (loss, grad_norm) as the notebook does, or itself when it is no pair."""
-    try:
-        loss, norm = returned
-    except Exception:
-        return returned
-    return loss, norm
-
-
-def _train_step(probe, key, fn, *args):
-    probe.call(key, lambda: _as_pair(fn(*args)))
-
-
 def _weights(model):
     return flat(list(model.parameters()))
 
@@ -157,18 +144,18 @@ def accumulation_step(fn):
     probe = Probe("accumulation_step")
     with one_thread():
         model, optimizer, batches = sgd_setup(CLIPPED_SEED, CLIPPED_K, CLIPPED_LR, CLIPPED_LOUD)
-        _train_step(probe, "clipped", fn, model, optimizer, make_scaler(False), batches, CLIPPED_MAX_NORM)
+        call_train_step(probe, "clipped", fn, model, optimizer, make_scaler(False), batches, CLIPPED_MAX_NORM)
         probe.observe_call("clipped: weights", _weights, model)
         probe.observe_call("clipped: grads", _grads, model)
 
         model, optimizer, batches = sgd_setup(UNCLIPPED_SEED, UNCLIPPED_K, UNCLIPPED_LR)
-        _train_step(probe, "unclipped", fn, model, optimizer, make_scaler(False), batches, math.inf)
+        call_train_step(probe, "unclipped", fn, model, optimizer, make_scaler(False), batches, math.inf)
         probe.observe_call("unclipped: weights", _weights, model)
 
         model, optimizer, updates = run_setup(RUN_SEED, RUN_UPDATES, RUN_K, RUN_LR)
         scaler = make_scaler(False)
         for t, batches in enumerate(updates):
-            _train_step(probe, f"run {t}", fn, model, optimizer, scaler, batches, RUN_MAX_NORM)
+            call_train_step(probe, f"run {t}", fn, model, optimizer, scaler, batches, RUN_MAX_NORM)
         probe.observe_call("run: weights", _weights, model)
     return probe.record()
 
@@ -187,7 +174,7 @@ def grad_scaler_step(fn):
         for name, enabled in (("scaled", True), ("plain", False)):
             model, optimizer, batches = sgd_setup(SCALED_SEED, SCALED_K, SCALED_LR)
             scaler = make_scaler(enabled)
-            _train_step(probe, f"{name} step", fn, model, optimizer, scaler, batches, SCALED_MAX_NORM)
+            call_train_step(probe, f"{name} step", fn, model, optimizer, scaler, batches, SCALED_MAX_NORM)
             probe.observe_call(f"{name} step: weights", _weights, model)
             if enabled:
                 probe.observe_call(f"{name} step: scale", _scale, scaler)
@@ -200,7 +187,7 @@ def grad_scaler_step(fn):
                     if not enabled:
                         continue
                     model.overflows = 1
-                _train_step(probe, f"{name} run {t}", fn, model, optimizer, scaler, batches, SCALED_RUN_MAX_NORM)
+                call_train_step(probe, f"{name} run {t}", fn, model, optimizer, scaler, batches, SCALED_RUN_MAX_NORM)
                 model.overflows = 0
                 probe.observe_call(f"{name} run {t}: weights", _weights, model)
                 if enabled:

@@ -110,6 +110,20 @@ class Probe:
         return {"check": self.check, "outcomes": self.outcomes}
 
 
+def as_pair(returned):
+    """`returned` unpacked into (loss, grad_norm) as the notebooks do, or itself when it is no pair."""
+    try:
+        loss, norm = returned
+    except Exception:
+        return returned
+    return loss, norm
+
+
+def call_train_step(probe, key, fn, *args):
+    """Record a student's train_step(...) call, its result unpacked as the notebook unpacks it."""
+    probe.call(key, lambda: as_pair(fn(*args)))
+
+
 def emit(record):
     """Hand a record to the grader: a display output of its own type in the test cell."""
     from IPython.display import display

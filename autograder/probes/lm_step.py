@@ -8,7 +8,7 @@ import math
 
 import torch
 
-from autograder.probes.harness import DEVICE, Probe, flat, one_thread
+from autograder.probes.harness import DEVICE, Probe, flat, one_thread, call_train_step
 
 # ----------------------------------------------------------------------------------------------
 # warmup_cosine_lr(step, peak_lr, warmup_steps, total_steps, min_lr)
@@ -178,19 +178,6 @@ def run_setup(device=DEVICE):
     return model, optimizer, token_batches(GPT_RUN_SEED, GPT_RUN_STEPS, device)
 
 
-def _as_pair(returned):
-    """`returned` unpacked into (loss, grad_norm) as the notebook does, or itself when it is no pair."""
-    try:
-        loss, norm = returned
-    except Exception:
-        return returned
-    return loss, norm
-
-
-def _train_step(probe, key, fn, *args):
-    probe.call(key, lambda: _as_pair(fn(*args)))
-
-
 def _group_lrs(optimizer):
     return [group["lr"] for group in optimizer.param_groups]
 
@@ -211,18 +198,18 @@ def train_step_gpt(fn):
     probe = Probe("train_step_gpt")
     with one_thread():
         model, optimizer, inputs, targets = sgd_setup()
-        _train_step(probe, "one step", fn, model, optimizer, inputs, targets, STEP_LR, STEP_MAX_NORM)
+        call_train_step(probe, "one step", fn, model, optimizer, inputs, targets, STEP_LR, STEP_MAX_NORM)
         probe.observe_call("one step: lrs", _group_lrs, optimizer)
         probe.observe_call("one step: weights", _weights, model)
         probe.observe_call("one step: grads", _grads, model)
 
         model, optimizer, inputs, targets = sgd_setup()
-        _train_step(probe, "no clipping", fn, model, optimizer, inputs, targets, STEP_LR, math.inf)
+        call_train_step(probe, "no clipping", fn, model, optimizer, inputs, targets, STEP_LR, math.inf)
         probe.observe_call("no clipping: weights", _weights, model)
 
         model, optimizer, batches = run_setup()
         for t, ((inputs, targets), lr) in enumerate(zip(batches, GPT_RUN_LRS)):
-            _train_step(probe, f"run {t}", fn, model, optimizer, inputs, targets, lr, GPT_RUN_MAX_NORM)
+            call_train_step(probe, f"run {t}", fn, model, optimizer, inputs, targets, lr, GPT_RUN_MAX_NORM)
             probe.observe_call(f"run {t}: lrs", _group_lrs, optimizer)
         probe.observe_call("run: weights", _weights, model)
     return probe.record()
