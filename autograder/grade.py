@@ -382,13 +382,17 @@ class ClassGrader:
             futures = {pool.submit(execute_submission, s.path, self.released[s.assignment],
                                    SOLUTIONS / f"{s.assignment}.ipynb", self.limits): s
                        for s in runnable}
-            for future in as_completed(futures):
-                submission = futures[future]
-                try:
-                    outcome = future.result()
-                except Exception as error:  # the worker died: a grader failure, not a grade
-                    outcome = {"crash": f"{type(error).__name__}: {error}"}
-                settle(submission, outcome)
+            try:
+                for future in as_completed(futures):
+                    submission = futures[future]
+                    try:
+                        outcome = future.result()
+                    except Exception as error:  # the worker died: a grader failure, not a grade
+                        outcome = {"crash": f"{type(error).__name__}: {error}"}
+                    settle(submission, outcome)
+            except KeyboardInterrupt:       # Ctrl-C: keep what is graded, start nothing new
+                pool.shutdown(wait=False, cancel_futures=True)
+                raise
         self.write_csv(rows)
         return rows
 
