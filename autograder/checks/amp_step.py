@@ -14,7 +14,8 @@ import math
 import torch
 import torch.nn.functional as F
 
-from autograder.checks.harness import SEE_TRACEBACK, CheckFailed, as_floats, as_number, close, fmt_pair, max_difference
+from autograder.checks.harness import (SEE_TRACEBACK, CheckFailed, as_floats, as_number, close, fmt_pair,
+                                       kind_of, max_difference)
 from autograder.probes import amp_step as probe
 from autograder.probes.harness import flat, one_thread
 
@@ -231,18 +232,6 @@ def _error_hint(error, first_call=True):
     return SEE_TRACEBACK
 
 
-def _kind(value):
-    """What a recorded value was, in a word, for 'returned a ...'."""
-    if not isinstance(value, dict):
-        return "value"
-    for key, kind in (("float", "float"), ("bool", "bool"), ("str", "str"), ("tensor", "Tensor")):
-        if key in value:
-            return kind
-    if isinstance(value.get("seq"), list):
-        return f"sequence of {len(value['seq'])} items"
-    return str(value.get("type", "value"))[:40]
-
-
 def _pair(record, key, what, first_call=True, finite=True):
     """train_step's (loss, grad_norm) under `key` as two floats; with `finite` False the norm may be
     inf or NaN (an update the scaler skips)."""
@@ -252,7 +241,7 @@ def _pair(record, key, what, first_call=True, finite=True):
                           f"(loss, grad_norm).")
     items = returned.get("seq") if isinstance(returned, dict) else None
     if not isinstance(items, list) or len(items) != 2:
-        raise CheckFailed(f"{what} returned a {_kind(returned)}, expected the pair (loss, grad_norm). Likely "
+        raise CheckFailed(f"{what} returned a {kind_of(returned)}, expected the pair (loss, grad_norm). Likely "
                           f"cause: return the mean loss and the norm clip_grad_norm_ returns, as two floats.")
     if items[1] is None:
         raise CheckFailed(f"{what} returned None as grad_norm. Likely cause: return the total norm that "

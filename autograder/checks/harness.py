@@ -99,6 +99,18 @@ class Record:
         return as_floats(self.result(key, what, hint), what)
 
 
+def kind_of(value):
+    """What a recorded value was, in a word, for 'returned a ...'."""
+    if not isinstance(value, dict):
+        return "value"
+    for key, kind in (("float", "float"), ("bool", "bool"), ("str", "str"), ("tensor", "Tensor")):
+        if key in value:
+            return kind
+    if isinstance(value.get("seq"), list):
+        return f"sequence of {len(value['seq'])} items"
+    return str(value.get("type", "value"))[:40]
+
+
 def as_number(value, what):
     """A recorded value as one python float, rejecting None, text, NaN and non-numbers."""
     if value is None:

@@ -9,7 +9,7 @@ import math
 
 import torch
 
-from autograder.checks.harness import (SEE_TRACEBACK, CheckFailed, as_floats, as_number, close, fmt,
+from autograder.checks.harness import (SEE_TRACEBACK, kind_of, CheckFailed, as_floats, as_number, close, fmt,
                                        fmt_pair, max_difference, require_same_weights)
 from autograder.probes.harness import flat, one_thread
 from autograder.probes.lm_step import (GPT_BATCH, GPT_CONTEXT, GPT_RUN_MAX_NORM, GPT_RUN_SCHEDULE,
@@ -312,18 +312,6 @@ def _train_step_hint(error):
     return SEE_TRACEBACK
 
 
-def _kind(value):
-    """What a recorded value was, in a word, for 'returned a ...'."""
-    if not isinstance(value, dict):
-        return "value"
-    for key, kind in (("float", "float"), ("bool", "bool"), ("str", "str"), ("tensor", "Tensor")):
-        if key in value:
-            return kind
-    if isinstance(value.get("seq"), list):
-        return f"sequence of {len(value['seq'])} items"
-    return str(value.get("type", "value"))[:40]
-
-
 def _pair(record, key, what):
     """train_step's (loss, grad_norm) under `key` as two floats."""
     returned = record.result(key, what, _train_step_hint(record.failed(key) or ""))
@@ -332,7 +320,7 @@ def _pair(record, key, what):
                           f"(loss, grad_norm).")
     items = returned.get("seq") if isinstance(returned, dict) else None
     if not isinstance(items, list) or len(items) != 2:
-        raise CheckFailed(f"{what} returned a {_kind(returned)}, expected the pair (loss, grad_norm). "
+        raise CheckFailed(f"{what} returned a {kind_of(returned)}, expected the pair (loss, grad_norm). "
                           f"Likely cause: return loss.item(), grad_norm.item().")
     if items[1] is None:
         raise CheckFailed(f"{what} returned None as grad_norm. Likely cause: return the total norm that "
