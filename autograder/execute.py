@@ -7,6 +7,7 @@ remaining tests still run), a cap on every cell's output, and the probes' record
 the outputs for the grader to judge.
 """
 import copy
+import hashlib
 import json
 import time
 from dataclasses import dataclass
@@ -99,6 +100,8 @@ class CappedClient(NotebookClient):
         self.truncated = set()  # cell indices whose output was cut
         self._kept = {}         # cell index -> characters of output kept
         self._record_sizes = {} # cell index -> characters of records kept
+        self._record_keys = {}  # cell index -> digests of the records kept
+        self.overflowed = set() # cell indices that sent more records than record_chars
 
     async def _async_handle_timeout(self, timeout, cell=None):
         self.timed_out = True
@@ -147,16 +150,31 @@ class CappedClient(NotebookClient):
             outs.append(new_output("stream", name="stdout", text=notice))
 
     def _keep_record(self, cell_index, record):
-        """Keep a record for the judge while the cell's records stay under `record_chars`; one
-        too deep or too large to serialise is dropped (the judge then finds no record)."""
+        """Keep each distinct record for the judge while the cell's records stay under
+        `record_chars`. Past it the cell is marked overflowed and fails: dropping records silently
+        would let a flood of forged ones push the genuine record out. One too deep or too large to
+        serialise is dropped (the genuine probe's never is)."""
         try:
-            size = len(json.dumps(record))
+            text = json.dumps(record, sort_keys=True)
         except (ValueError, TypeError, RecursionError):
             return
+        seen = self._record_keys.setdefault(cell_index, set())
+        key = hashlib.sha256(text.encode()).digest()
+        if key in seen:
+            return
         used = self._record_sizes.get(cell_index, 0)
-        if used + size <= self.record_chars:
-            self.records.setdefault(cell_index, []).append(record)
-            self._record_sizes[cell_index] = used + size
+        if used + len(text) > self.record_chars:
+            self.overflowed.add(cell_index)
+            return
+        seen.add(key)
+        self.records.setdefault(cell_index, []).append(record)
+        self._record_sizes[cell_index] = used + len(text)
+
+    def forget_records(self, cell_index):
+        """Start cell `cell_index` afresh (it is about to run)."""
+        for kept in (self.records, self._record_sizes, self._record_keys):
+            kept.pop(cell_index, None)
+        self.overflowed.discard(cell_index)
 
     def clear_output(self, outs, msg, cell_index):
         self._kept[cell_index] = 0
@@ -178,14 +196,15 @@ def _client(notebook, sandbox, limits):
 class Execution:
     """What running a notebook produced besides its outputs."""
     incidents: list
-    records: dict           # cell index -> the probe records that cell sent
+    records: dict           # cell index -> the distinct probe records that cell sent
     truncated: set          # cell indices whose output was cut at the limit
+    overflowed: set         # cell indices whose records passed Limits.record_chars
 
 
 def run_notebook(notebook, limits=Limits(), only=None):
     """Execute `notebook` in place (just the code cells in `only`, when given), each kernel in a
     fresh sandbox; returns an Execution (incidents, records, truncated cells)."""
-    incidents, records, truncated = [], {}, set()
+    incidents, records, truncated, overflowed = [], {}, set(), set()
     deadline = time.monotonic() + limits.budget
     completed = []       # indices of code cells that ran to the end without killing the kernel
     index = 0
@@ -213,7 +232,7 @@ def run_notebook(notebook, limits=Limits(), only=None):
                         index += 1
                         continue
                     client.timeout = int(max(1, min(limits.cell_timeout, remaining)))
-                    client.records.pop(index, None)
+                    client.forget_records(index)
                     try:
                         timed_out = client.run_cell(cell, index)
                     except (DeadKernelError, RecursionError, ValueError, KeyError, TypeError) as error:
@@ -258,10 +277,11 @@ def run_notebook(notebook, limits=Limits(), only=None):
         finally:
             records.update({i: r for i, r in client.records.items() if r})
             truncated |= client.truncated
+            overflowed |= client.overflowed
             sandbox.close()
         if not restart:
             break
-    return Execution(incidents, records, truncated)
+    return Execution(incidents, records, truncated, overflowed)
 
 
 def _skip(notebook, index, incidents, kind, message):

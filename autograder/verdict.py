@@ -33,37 +33,54 @@ def _kernel_error(cell):
     return None
 
 
-def judge_cell(checks, records, cell):
-    """(passed, reason) for one graded cell: `checks` it must pass, the `records` it left."""
+def _by_check(records):
+    """{check: [record, ...]}: the well-formed records each check left, in order."""
+    by_check = {}
+    for record in records:
+        if isinstance(record, dict) and isinstance(record.get("check"), str):
+            by_check.setdefault(record["check"], []).append(record)
+    return by_check
+
+
+def judge_cell(checks, records, cell, overflowed=False):
+    """(passed, reason) for one graded cell: `checks` it must pass, the `records` it left
+    (`overflowed`: it sent more than the grader keeps, so some may be missing).
+
+    Every record a check left must be accepted, not only the last: the genuine probe run always
+    leaves one, so records forged beside it (by a thread, a hook) cannot outvote it.
+    """
     if not checks:
         error = _kernel_error(cell)      # a test cell without hidden checks: its own outcome
         return error is None, error or ""
-    latest = {}
-    for record in records:
-        if isinstance(record, dict) and isinstance(record.get("check"), str):
-            latest[record["check"]] = record
+    if overflowed:
+        return False, ("the cell sent more test results than the grader keeps, so the hidden tests' "
+                       "own results may be lost. Likely cause: the answer cell displays or forges "
+                       "test results itself.")
+    by_check = _by_check(records)
     for check in checks:
-        if check not in latest:
+        if check not in by_check:
             error = _kernel_error(cell)
             if error and error.startswith("NotImplementedError"):
                 return False, "NotImplementedError: the exercise is not answered yet (the stub still raises it)."
             return False, error or (f"the hidden test {check} did not run to the end (the cell was "
                                     f"stopped or its output was replaced)")
-        try:
-            judge(check, latest[check])
-        except CheckFailed as failure:
-            return False, " ".join(str(failure).split())
-        except Exception as error:      # malformed beyond what the accessors expect
-            return False, (f"the hidden test {check} sent a result the grader cannot read "
-                           f"({type(error).__name__}). Likely cause: the answer cell interferes with the tests.")
+        for record in by_check[check]:
+            try:
+                judge(check, record)
+            except CheckFailed as failure:
+                return False, " ".join(str(failure).split())
+            except Exception as error:      # malformed beyond what the accessors expect
+                return False, (f"the hidden test {check} sent a result the grader cannot read "
+                               f"({type(error).__name__}). Likely cause: the answer cell interferes with the tests.")
     return True, ""
 
 
-def apply_verdicts(notebook, solution_sources, records_by_cell):
+def apply_verdicts(notebook, solution_sources, records_by_cell, overflowed=()):
     """Score every graded cell of the executed `notebook` by its records; returns the verdicts.
 
     `solution_sources` maps grade ids to the trusted test sources; `records_by_cell` maps cell
-    indices to the records the kernel sent from that cell.
+    indices to the records the kernel sent from that cell; `overflowed` holds the cells that
+    sent more than the grader keeps.
     """
     verdicts = {}
     for index, cell in enumerate(notebook.cells):
@@ -71,7 +88,8 @@ def apply_verdicts(notebook, solution_sources, records_by_cell):
         if cell.cell_type != "code" or not meta.get("grade") or meta.get("solution"):
             continue
         checks = hidden_checks(solution_sources.get(meta.get("grade_id"), ""))
-        passed, reason = judge_cell(checks, records_by_cell.get(index, []), cell)
+        passed, reason = judge_cell(checks, records_by_cell.get(index, []), cell,
+                                    overflowed=index in overflowed)
         outputs = [o for o in cell.get("outputs", []) if o.get("output_type") != "error"]
         for output in outputs:      # nbgrader would score a warning on stderr as a failure
             if output.get("output_type") == "stream" and output.get("name") == "stderr":
