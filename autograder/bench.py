@@ -86,11 +86,12 @@ def bench_notebooks(runs):
 
 # --- grading ---------------------------------------------------------------------------------
 
-def answered_class(root, students):
-    """`students` students, each submitting every graded assignment with the reference answers."""
+def answered_class(root, students, assignments=None):
+    """`students` students, each submitting every graded assignment (or those in `assignments`)
+    with the reference answers."""
     from .demo import with_answers
 
-    graded = [stem for stem in assignment_ids() if solution_answers(stem)]
+    graded = [stem for stem in assignments or assignment_ids() if solution_answers(stem)]
     for stem in graded:
         notebook = with_answers(stem)
         for number in range(students):

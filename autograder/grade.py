@@ -14,6 +14,7 @@ import json
 import multiprocessing
 import os
 import shutil
+import signal
 import sys
 import time
 import traceback
@@ -119,7 +120,7 @@ def execute_submission(path, released_path, solution_path, limits):
     execution = run_notebook(graded.notebook, limits, only=cells_grading_needs(graded.notebook))
     tests = {c.metadata["nbgrader"]["grade_id"]: c.source for c in solution.cells
              if c.metadata.get("nbgrader", {}).get("grade")}
-    verdicts = apply_verdicts(graded.notebook, tests, execution.records)
+    verdicts = apply_verdicts(graded.notebook, tests, execution.records, execution.overflowed)
     cells = cell_results(graded.notebook, verdicts)
     html, score = render(graded.notebook, Path(released_path).stem, Path(path).parent.parent.name)
     html = with_summary(html, cells)
@@ -134,10 +135,20 @@ def execute_submission(path, released_path, solution_path, limits):
 
 
 def _worker_setup():
-    """Judges run small reference computations; one thread each leaves the cores to kernels."""
+    """Judges run small reference computations; one thread each leaves the cores to kernels.
+    Ctrl-C is the parent's to handle: it stops the workers itself (see _stop_workers)."""
     import torch
 
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     torch.set_num_threads(1)
+
+
+def _stop_workers():
+    """End the workers now: the pool would let each finish its submission (and the one queued
+    behind it), minutes at class scale. Their kernels die with them (bwrap --die-with-parent),
+    and what they were grading is graded again on the next run."""
+    for worker in multiprocessing.active_children():
+        worker.terminate()
 
 
 # --- the sequential part: gradebook, reasons, feedback ---------------------------------------
@@ -392,6 +403,7 @@ class ClassGrader:
                     settle(submission, outcome)
             except KeyboardInterrupt:       # Ctrl-C: keep what is graded, start nothing new
                 pool.shutdown(wait=False, cancel_futures=True)
+                _stop_workers()
                 raise
         self.write_csv(rows)
         return rows
