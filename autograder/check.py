@@ -41,6 +41,11 @@ def check(path, assignment=None, limits=None, stream=None):
     if not path.is_file():
         print(f"{path}: no such file", file=stream)
         return UNGRADABLE
+    try:
+        read_cells(path.read_bytes())     # what grade would call broken, refused before any work
+    except (OSError, UnreadableNotebook) as problem:
+        print(f"{path.name}: cannot be graded: {problem}", file=stream)
+        return UNGRADABLE
     assignment = assignment or which_assignment(path)
     if assignment not in assignment_ids():
         print(f"{path}: cannot tell which assignment this is; pass --assignment (one of: "
