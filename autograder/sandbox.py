@@ -181,19 +181,21 @@ class Sandbox:
         prefixes = _python_prefixes()
         argv = [_bwrap(), "--unshare-pid", "--unshare-net", "--unshare-ipc", "--unshare-uts",
                 "--unshare-cgroup-try", "--die-with-parent", "--hostname", "sandbox",
-                "--proc", "/proc", "--dev", "/dev"]
+                "--proc", "/proc", "--dev", "/dev",
+                # /tmp first: a venv or runtime folder under /tmp is then mounted over it, not hidden
+                "--perms", "1777", "--size", str(self.limits.file_bytes), "--tmpfs", "/tmp"]
         system = _existing("/usr", "/bin", "/sbin", "/lib", "/lib64", "/lib32", "/libx32",
                            "/etc/alternatives", "/etc/ld.so.cache", "/etc/ld.so.conf",
                            "/etc/ld.so.conf.d", "/etc/nsswitch.conf", "/etc/passwd", "/etc/group",
                            "/etc/localtime", "/etc/hosts", "/etc/fonts")
         for folder in _ancestors(system + prefixes + ["/opt/grader"]):
-            argv += ["--perms", "0755", "--dir", folder]     # bubblewrap would make them 0700
+            if folder != "/tmp":
+                argv += ["--perms", "0755", "--dir", folder]     # bubblewrap would make them 0700
         for path in system + prefixes:
             argv += ["--ro-bind", path, path]
         for hidden in _grader_package_inside(prefixes):
             argv += ["--tmpfs", hidden]
         argv += self._gpu()
-        argv += ["--perms", "1777", "--size", str(self.limits.file_bytes), "--tmpfs", "/tmp"]
         for folder in _ancestors([str(self.runtime)]):
             if folder != "/tmp":
                 argv += ["--perms", "0755", "--dir", folder]
