@@ -188,7 +188,7 @@ class Sandbox:
                            "/etc/alternatives", "/etc/ld.so.cache", "/etc/ld.so.conf",
                            "/etc/ld.so.conf.d", "/etc/nsswitch.conf", "/etc/passwd", "/etc/group",
                            "/etc/localtime", "/etc/hosts", "/etc/fonts")
-        for folder in _ancestors(system + prefixes + ["/opt/grader"]):
+        for folder in _ancestors(system + prefixes + ["/opt/grader", str(self.runtime)]):
             if folder != "/tmp":
                 argv += ["--perms", "0755", "--dir", folder]     # bubblewrap would make them 0700
         for path in system + prefixes:
@@ -196,9 +196,6 @@ class Sandbox:
         for hidden in _grader_package_inside(prefixes):
             argv += ["--tmpfs", hidden]
         argv += self._gpu()
-        for folder in _ancestors([str(self.runtime)]):
-            if folder != "/tmp":
-                argv += ["--perms", "0755", "--dir", folder]
         argv += ["--bind", str(self.runtime), str(self.runtime),
                  "--ro-bind", str(self.library), "/opt/grader", "--chdir", "/tmp", "--clearenv"]
         for name, value in self.environment().items():
