@@ -1,21 +1,27 @@
 """Run a student's kernel in a bubblewrap sandbox, with limits, and end everything it started.
 
 What a sandboxed kernel sees: the system and the Python environment read-only, a scratch tmpfs of
-its own at /tmp (its cwd and HOME), the probes (autograder/probes/) at /opt/grader, and the Unix
-sockets it talks to the grader through. Not SUBMISSIONS, OUT, the course, solutions/, the
-project's source, other kernels or the host's processes; no network (its own namespace with
-only a loopback); its own PID namespace, so everything it started ends with it.
+its own at /tmp (its cwd and HOME) and at /dev/shm, the probes (autograder/probes/) at
+/opt/grader, and the Unix sockets it talks to the grader through. Not SUBMISSIONS, OUT, the course,
+solutions/, the project's source, other kernels or the host's processes; no network (its own
+namespace with only a loopback); its own PID namespace, so everything it started ends with it.
 
-Limits: the file size and the scratch tmpfs are enforced by the kernel (RLIMIT_FSIZE, tmpfs
-size), processes by RLIMIT_NPROC on a user id of its own (when the grader runs as root), and a
-watchdog thread ends the sandbox when its processes, memory (PSS) or scratch space pass their
-limit, and says which limit it was.
+Limits, enforced by the Linux kernel where it can (Sandbox.enforcement says which are in force):
+  - a cgroup of its own (cgroup.py): memory (page cache, tmpfs, shm and memfd pages included),
+    processes and threads (pids.max) and a hard CPU quota; the command moves itself into the cgroup
+    before bubblewrap starts. Without one (not root, no controllers), a watchdog thread estimates
+    instead: processes, memory (PSS) and scratch space, polled; processes also by RLIMIT_NPROC;
+  - a seccomp filter (seccomp.py: namespaces, mounts, io_uring, keyrings, ptrace, bpf, ...);
+  - the file size and the scratch tmpfs size (RLIMIT_FSIZE, tmpfs size);
+  - a user id of its own, machine-wide (when the grader runs as root).
+Sandbox.tripped names the limit that ended the sandbox.
 """
 import fcntl
 import importlib.util
 import os
 import shutil
 import signal
+import stat
 import subprocess
 import sys
 import tempfile
@@ -26,8 +32,15 @@ from pathlib import Path
 
 from jupyter_client.manager import AsyncKernelManager
 
+from . import seccomp
+from .cgroup import Cgroup, size_text
+
 PROBES = Path(__file__).resolve().parent / "probes"
 UID_BASE, UID_SLOTS = 61000, 1000           # one user id per concurrent kernel (root only)
+# machine-wide, whatever TMPDIR, cwd or process: the uid locks of every grader on this machine
+SLOT_FOLDERS = ("/run/lr-course-grader/uid-slots", "/var/lock/lr-course-grader/uid-slots")
+BWRAP_TASKS = 2         # bubblewrap and its init, in the cgroup beside the kernel's own processes
+SECCOMP_FD = 9
 GiB = 1 << 30
 
 
@@ -37,10 +50,12 @@ class SandboxUnavailable(RuntimeError):
 
 @dataclass
 class SandboxLimits:
-    memory_bytes: int = 4 * GiB         # PSS of all its processes
-    processes: int = 256                # processes at once (threads count towards RLIMIT_NPROC)
-    file_bytes: int = 1 * GiB           # one file; also the scratch tmpfs size
+    memory_bytes: int = 4 * GiB         # all its memory (cgroup: page cache, tmpfs, shm, memfd too; watchdog: PSS)
+    processes: int = 256                # processes at once (cgroup: threads count too; else RLIMIT_NPROC)
+    file_bytes: int = 1 * GiB           # one file; also the size of the scratch tmpfs, and of /dev/shm
     poll_seconds: float = 0.1
+    cgroup: bool = True                 # limits by a cgroup of its own where one can be created
+    seccomp: bool = True                # the seccomp filter, where libseccomp can be loaded
 
 
 def _bwrap():
@@ -111,52 +126,175 @@ def probe_library(root):
     return Path(root)
 
 
+def _safe_folder(path):
+    """`path` (and its parent) created 0700, root's, not a link; None when that cannot be had."""
+    folder = Path(path)
+    try:
+        for level in (folder.parent, folder):
+            try:
+                level.mkdir(mode=0o700)
+            except FileExistsError:
+                pass
+            info = os.lstat(level)
+            if not stat.S_ISDIR(info.st_mode) or info.st_uid != 0 or info.st_mode & 0o022:
+                return None
+        return folder
+    except OSError:
+        return None
+
+
+def slot_folder():
+    """The machine-wide folder of the uid slots' lock files (the first of SLOT_FOLDERS usable)."""
+    for path in SLOT_FOLDERS:
+        folder = _safe_folder(path)
+        if folder is not None:
+            return folder
+    raise SandboxUnavailable(f"no machine-wide folder for the sandbox user ids ({', '.join(SLOT_FOLDERS)})")
+
+
+def _uids_in_use(first, last):
+    """The user ids in [first, last] that a process on this machine has (real, effective, saved)."""
+    used = set()
+    for entry in os.scandir("/proc"):
+        if not entry.name.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry.name}/status") as handle:
+                for line in handle:
+                    if line.startswith("Uid:"):
+                        used.update(u for u in map(int, line.split()[1:4]) if first <= u <= last)
+                        break
+        except (OSError, ValueError):
+            pass
+    return used
+
+
 class UserSlot:
-    """A user id no other kernel on this machine is using (held by a lock file while in use)."""
+    """A user id no other kernel on this machine is using: a lock file in a machine-wide folder
+    (SLOT_FOLDERS, independent of TMPDIR, the working folder and the process) is held while the
+    kernel lives, and a uid some process still has is never handed out."""
 
     def __init__(self):
         self.uid, self._handle = None, None
         if os.geteuid() != 0:
             return
-        folder = Path(tempfile.gettempdir()) / "autograder-sandbox-slots"
-        folder.mkdir(mode=0o700, exist_ok=True)
+        folder = slot_folder()
+        busy = _uids_in_use(UID_BASE, UID_BASE + UID_SLOTS - 1)
         for index in range(UID_SLOTS):
-            handle = open(folder / f"{index}.lock", "w")
-            try:
-                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except BlockingIOError:
-                handle.close()
+            if UID_BASE + index in busy:
                 continue
-            self.uid, self._handle = UID_BASE + index, handle
+            fd = os.open(folder / f"{index}.lock", os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC, 0o600)
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                os.close(fd)
+                continue
+            if UID_BASE + index in _uids_in_use(UID_BASE + index, UID_BASE + index):
+                os.close(fd)      # a kernel of a grader that died a moment ago, still ending
+                continue
+            self.uid, self._handle = UID_BASE + index, fd
             return
         raise SandboxUnavailable("no free sandbox user id")
 
     def release(self):
-        if self._handle:
-            self._handle.close()
+        if self._handle is not None:
+            os.close(self._handle)
             self._handle = None
 
 
 class Sandbox:
-    """One kernel's sandbox: its folders on the host, its user id, its command, its watchdog."""
+    """One kernel's sandbox: its folders on the host, its user id, its cgroup, its seccomp filter,
+    its command, and the watchdog that names (or, without a cgroup, enforces) its limits."""
 
-    def __init__(self, limits=None, threads=0, enabled=True):
+    def __init__(self, limits=None, threads=0, enabled=True, parent_dir=None):
+        """`parent_dir`: where its host folder goes (default: tempfile.gettempdir()), so that a
+        supervisor can remove the folders of a worker it killed."""
         self.limits = limits or SandboxLimits()
         self.threads = threads
         self.enabled = enabled
-        self.host_dir = Path(tempfile.mkdtemp(prefix="autograder-kernel-"))
-        self.runtime = self.host_dir / "run"          # connection file and ipc sockets
-        self.library = probe_library(self.host_dir / "lib")
-        self.scratch = self.host_dir / "scratch"      # only without the sandbox: cwd and HOME
-        self.runtime.mkdir()
-        self.scratch.mkdir()
-        self.slot = UserSlot() if enabled else None
-        self.uid = self.slot.uid if self.slot else None
-        if self.uid is not None:
-            os.chmod(self.host_dir, 0o711)
-            self.unlock_runtime()
-        self.tripped = None                          # the limit the watchdog enforced, if any
+        self._tripped = None                         # the limit that ended the sandbox, if any
         self._watch = None
+        self._root = None                            # the pid watch() was given (bubblewrap)
+        self.cgroup, self.slot, self.seccomp_file = None, None, None
+        self.host_dir = Path(tempfile.mkdtemp(prefix="autograder-kernel-", dir=parent_dir))
+        try:
+            self.runtime = self.host_dir / "run"          # connection file and ipc sockets
+            self.library = probe_library(self.host_dir / "lib")
+            self.scratch = self.host_dir / "scratch"      # only without the sandbox: cwd and HOME
+            self.runtime.mkdir()
+            self.scratch.mkdir()
+            self.slot = UserSlot() if enabled else None
+            self.uid = self.slot.uid if self.slot else None
+            if self.uid is not None:
+                os.chmod(self.host_dir, 0o711)
+                self.unlock_runtime()
+            self.no_cgroup = self.no_seccomp = None       # why not, when not
+            if enabled and self.limits.cgroup:
+                self.cgroup = Cgroup.create("kernel", memory_bytes=self.limits.memory_bytes,
+                                            pids=self.limits.processes + BWRAP_TASKS, cpus=self.cpus)
+                self.no_cgroup = Cgroup.unavailable if self.cgroup is None else None
+            elif enabled:
+                self.no_cgroup = "turned off"
+            self.seccomp_unknown = []
+            if enabled and self.limits.seccomp:
+                try:
+                    self.seccomp_unknown = seccomp.write_filter(self.host_dir / "seccomp.bpf")
+                    self.seccomp_file = self.host_dir / "seccomp.bpf"
+                except (OSError, AttributeError, TypeError, ValueError) as error:
+                    self.no_seccomp = seccomp.problem() or f"the filter could not be built: {error}"
+            elif enabled:
+                self.no_seccomp = "turned off"
+        except BaseException:
+            self.close()
+            raise
+
+    @property
+    def cpus(self):
+        """The CPU quota in cores: the kernel's threads, at least one."""
+        return max(1, self.threads or 1)
+
+    @property
+    def enforcement(self):
+        """Which mechanism enforces what, in a line for a note."""
+        if not self.enabled:
+            return "no sandbox: no limits, no isolation (--no-sandbox)"
+        limits = self.limits
+        if self.cgroup is not None:
+            cpus = f"{self.cpus} CPU" + ("" if self.cpus == 1 else "s")
+            text = (f"limits by cgroup v{self.cgroup.version} (memory {size_text(limits.memory_bytes)} "
+                    f"incl. page cache/tmpfs/shm/memfd, {limits.processes} processes, {cpus})")
+        else:
+            text = f"limits by watchdog (no cgroup: {self.no_cgroup})"
+        text += "; seccomp on" if self.seccomp_file else f"; seccomp off ({self.no_seccomp})"
+        text += "; namespaces pid/net/ipc/uts/mount"
+        if self.uid is None:
+            text += "; no user id of its own (not root)"
+        return text
+
+    @property
+    def tripped(self):
+        """The limit that ended the sandbox (a sentence), or None. With a cgroup this reads the
+        kernel's counters (and ends the sandbox when one shows a limit was hit), so it is right
+        even before the watchdog has looked."""
+        if self._tripped is None and self.cgroup is not None and not self.cgroup.removed:
+            problem = self._cgroup_problem()
+            if problem:
+                self._tripped = problem
+                self.cgroup.kill()
+        return self._tripped
+
+    @tripped.setter
+    def tripped(self, value):
+        self._tripped = value
+
+    def _cgroup_problem(self):
+        if self.cgroup.oom_killed():
+            return (f"memory limit: the kernel's processes used more than "
+                    f"{size_text(self.limits.memory_bytes)} (page cache, shared memory and scratch "
+                    f"files included)")
+        if self.cgroup.pids_refused():
+            return f"process limit: more than {self.limits.processes} processes (threads included)"
+        return None
 
     # the kernel's view ---------------------------------------------------------------------
     def environment(self):
@@ -180,8 +318,12 @@ class Sandbox:
             return kernel_argv
         prefixes = _python_prefixes()
         argv = [_bwrap(), "--unshare-pid", "--unshare-net", "--unshare-ipc", "--unshare-uts",
-                "--unshare-cgroup-try", "--die-with-parent", "--hostname", "sandbox",
-                "--proc", "/proc", "--dev", "/dev",
+                "--unshare-cgroup-try", "--die-with-parent", "--hostname", "sandbox"]
+        if self.seccomp_file:
+            argv += ["--seccomp", str(SECCOMP_FD)]
+        argv += ["--proc", "/proc", "--dev", "/dev",
+                 # POSIX shared memory and multiprocessing's semaphores: writable, limited
+                 "--perms", "1777", "--size", str(self.limits.file_bytes), "--tmpfs", "/dev/shm",
                 # /tmp first: a venv or runtime folder under /tmp is then mounted over it, not hidden
                 "--perms", "1777", "--size", str(self.limits.file_bytes), "--tmpfs", "/tmp"]
         system = _existing("/usr", "/bin", "/sbin", "/lib", "/lib64", "/lib32", "/libx32",
@@ -202,12 +344,19 @@ class Sandbox:
             argv += ["--setenv", name, value]
         argv += ["--", shutil.which("prlimit") or "/usr/bin/prlimit",
                  f"--fsize={self.limits.file_bytes}", "--core=0"]
+        if self.uid is not None and self.cgroup is None:     # the pids cgroup, or this fallback
+            argv += [f"--nproc={2 * self.limits.processes}"]
         if self.uid is not None:
-            argv += [f"--nproc={2 * self.limits.processes}", "--",
+            argv += ["--",
                      shutil.which("setpriv") or "/usr/bin/setpriv", f"--reuid={self.uid}",
                      f"--regid={self.uid}", "--clear-groups", "--inh-caps=-all",
                      "--bounding-set=-all", "--no-new-privs"]
-        return argv + ["--"] + list(kernel_argv)
+        argv += ["--"] + list(kernel_argv)
+        if self.seccomp_file:
+            argv = seccomp.fd_argv(self.seccomp_file, argv, SECCOMP_FD)
+        if self.cgroup is not None:
+            argv = self.cgroup.join_argv(argv)
+        return argv
 
     @staticmethod
     def _gpu():
@@ -241,10 +390,14 @@ class Sandbox:
 
     # the watchdog ----------------------------------------------------------------------------
     def watch(self, pid):
-        """Start enforcing the limits on the process tree under `pid` (the bubblewrap process)."""
+        """Watch the sandbox started as `pid` (the bubblewrap process): with a cgroup, name the
+        limit the kernel enforced and end the rest at once (v1 has no memory.oom.group; a refused
+        fork ends the sandbox too, as a fork bomb should); without one, enforce the limits."""
         self.stop_watching()
+        self._root = pid
         stop = threading.Event()
-        thread = threading.Thread(target=self._watchdog, args=(pid, stop), daemon=True)
+        target = self._cgroup_watchdog if self.cgroup is not None else self._watchdog
+        thread = threading.Thread(target=target, args=(pid, stop), daemon=True)
         self._watch = (thread, stop)
         thread.start()
 
@@ -252,8 +405,23 @@ class Sandbox:
         if self._watch:
             thread, stop = self._watch
             stop.set()
-            thread.join(timeout=5)
+            if thread is not threading.current_thread():
+                thread.join(timeout=5)
             self._watch = None
+
+    def _cgroup_watchdog(self, pid, stop):
+        import psutil
+
+        try:
+            root = psutil.Process(pid)
+        except psutil.NoSuchProcess:
+            root = None
+        while not stop.wait(self.limits.poll_seconds):
+            if self.cgroup.removed or self.tripped:      # reading tripped kills on a limit
+                return
+            if (root is None or not root.is_running()) and not self.cgroup.procs():
+                self.tripped                             # one last look at the counters
+                return
 
     def _watchdog(self, pid, stop):
         import psutil
@@ -275,19 +443,20 @@ class Sandbox:
 
     def _over_limit(self, tree):
         limits = self.limits
-        if len(tree) > limits.processes + 2:        # + bubblewrap's init and prlimit/setpriv exec
+        if len(tree) > limits.processes + BWRAP_TASKS:    # + bubblewrap's init and prlimit/setpriv exec
             return f"process limit: more than {limits.processes} processes"
         memory = sum(_pss(p.pid) for p in tree)
         if memory > limits.memory_bytes:
             return f"memory limit: {memory / GiB:.1f} GiB in use, {limits.memory_bytes / GiB:g} GiB allowed"
         if self.enabled and tree:
-            try:
-                usage = os.statvfs(f"/proc/{tree[0].pid}/root/tmp")
-            except OSError:
-                return None
-            used = (usage.f_blocks - usage.f_bfree) * usage.f_frsize
-            if used >= limits.file_bytes - (1 << 20):
-                return f"scratch space limit: {limits.file_bytes / GiB:g} GiB of files written"
+            for folder in ("tmp", "dev/shm"):           # tmpfs pages are in no process's PSS
+                try:
+                    usage = os.statvfs(f"/proc/{tree[0].pid}/root/{folder}")
+                except OSError:
+                    return None
+                used = (usage.f_blocks - usage.f_bfree) * usage.f_frsize
+                if used >= limits.file_bytes - (1 << 20):
+                    return f"scratch space limit: {limits.file_bytes / GiB:g} GiB of files written in /{folder}"
         return None
 
     @staticmethod
@@ -298,9 +467,31 @@ class Sandbox:
             except Exception:
                 pass
 
+    def kill(self):
+        """End everything in the sandbox now: the cgroup's processes, or (without a cgroup) the
+        process tree under the pid given to watch()."""
+        if self.cgroup is not None:
+            self.cgroup.kill()
+            return
+        if self._root is None:
+            return
+        import psutil
+
+        try:
+            root = psutil.Process(self._root)
+            self._kill([root] + root.children(recursive=True))
+        except psutil.NoSuchProcess:
+            pass
+
     def close(self):
+        """End what is left, remove the cgroup and the folders, give the user id back."""
         self.stop_watching()
-        if self.slot:
+        if self.cgroup is not None:
+            self.tripped                     # name a limit hit at the very end, before it is gone
+            self.cgroup.remove()
+        else:
+            self.kill()
+        if self.slot:                        # only once no process has the uid any more
             self.slot.release()
         shutil.rmtree(self.host_dir, ignore_errors=True)
 
