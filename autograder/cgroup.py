@@ -89,10 +89,17 @@ def _own_paths():
 
 
 def _inside(point, root, path):
-    """The folder of cgroup `path` in a hierarchy mounted at `point` (showing cgroup `root`)."""
+    """The folder of cgroup `path` in a hierarchy mounted at `point` (showing cgroup `root`).
+
+    A process already in one of our cgroups (a grading worker) makes its kernels' cgroups beside
+    its own, under the same PARENT, never inside it: nested, the worker's limits would cap the
+    kernel's, and the worker's cgroup could not be removed while the kernel's parent is in it."""
     root = root.rstrip("/")
     if path is None or not (path == root or path.startswith(root + "/")) or "(deleted)" in path:
         return None
+    marker = f"/{PARENT}/"
+    if marker in path:
+        path = path[:path.index(marker)]
     return Path(point + path[len(root):])
 
 
