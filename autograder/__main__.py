@@ -1,4 +1,4 @@
-"""Command line: python -m autograder {grade,merge,export,check,demo,figures,release,check-release} ..."""
+"""Command line: python -m autograder {grade,key,merge,export,check,demo,figures,release,check-release} ..."""
 import argparse
 import os
 import sys
@@ -17,10 +17,23 @@ def add_limits(parser):
                         help="run kernels unconfined (only for notebooks you trust)")
 
 
-def apply_limits(limits, args):
+def sandbox_problem():
+    """Why the sandbox cannot run here, or "" when it can."""
+    from .sandbox import SandboxUnavailable, check_available
+
+    try:
+        check_available()
+    except SandboxUnavailable as problem:
+        return str(problem)
+    return ""
+
+
+def apply_limits(limits, args, quiet=False):
     """Set the sandbox limits from the flags; False (after saying why) when it cannot run."""
     limits.memory_gib, limits.processes, limits.file_gib = args.memory_gib, args.processes, args.file_gib
     limits.output_chars, limits.sandbox = args.output_chars, not args.no_sandbox
+    if args.no_sandbox and quiet:
+        return True
     if args.no_sandbox:
         print("WARNING: --no-sandbox: student code runs unconfined, as this user, and can change "
               "grades; every row says so in its notes", file=sys.stderr)
@@ -60,10 +73,17 @@ def main(argv=None):
     grade.add_argument("--quiet", action="store_true", help="no progress lines")
     grade.add_argument("--shard", type=shard, default=None, metavar="K/N",
                        help="grade only the K-th of N disjoint parts of the class (K from 1)")
+    grade.add_argument("--key", default=None, metavar="FILE",
+                       help="sign results with this course key (made by `key`; default: OUT/.grader-key)")
     add_limits(grade)
+
+    key = commands.add_parser("key", help="create a course key for sharded grading (once)")
+    key.add_argument("file", help="where to keep the key (readable only by you); kept if it exists")
 
     merge = commands.add_parser("merge", help="combine the OUT folders of `grade --shard` runs")
     merge.add_argument("parts", nargs="+", help="the OUT folders of the parts")
+    merge.add_argument("--key", required=True, metavar="FILE",
+                       help="the course key the parts were graded with (`grade --key`)")
     merge.add_argument("--out", required=True)
 
     export = commands.add_parser("export", help="fill an LMS gradebook CSV (Canvas, Moodle, ...)")
@@ -91,22 +111,41 @@ def main(argv=None):
         from .grade import ClassGrader, print_table
 
         grader = ClassGrader(args.out, jobs=args.jobs, force=args.force,
-                             progress=not args.quiet, shard=args.shard)
+                             progress=not args.quiet, shard=args.shard, key=args.key)
         grader.limits.cell_timeout, grader.limits.budget = args.cell_timeout, args.budget
         if not apply_limits(grader.limits, args):
             return 2
-        rows = grader.grade(args.submissions)
+        from .grade import OutInUse
+
+        try:
+            rows = grader.grade(args.submissions)
+        except OutInUse as problem:
+            print(f"cannot grade: {problem}", file=sys.stderr)
+            return 2
+        except KeyboardInterrupt:
+            print(f"interrupted: the rows graded so far are kept in {args.out}; run the same "
+                  f"command again to grade the rest", file=sys.stderr)
+            return 130
         print_table(rows)
         errors = [r for r in rows.values() if r.status == "grader-error"]
         print(f"{len(rows)} rows written to {args.out}/grades.csv"
               + (f"; {len(errors)} grader errors" if errors else ""))
         return 1 if errors else 0
+    if args.command == "key":
+        from .trust import create_key
+
+        existed = os.path.exists(args.file)
+        create_key(args.file)
+        print(f"{'kept the existing' if existed else 'created a'} course key in {args.file}; give it "
+              f"to every `grade --key` of the class and to `merge --key`")
+        return 0
     if args.command == "merge":
+        from .grade import OutInUse
         from .merge import MergeError, merge
 
         try:
-            rows = merge(args.parts, args.out)
-        except MergeError as problem:
+            rows = merge(args.parts, args.out, args.key)
+        except (MergeError, OutInUse) as problem:
             print(f"cannot merge: {problem}", file=sys.stderr)
             return 1
         print(f"{len(rows)} rows from {len(args.parts)} parts written to {args.out}/grades.csv")
@@ -136,7 +175,13 @@ def main(argv=None):
 
         expected = build_submissions(f"{args.out}/submissions")
         grader = ClassGrader(args.out, jobs=args.jobs)
-        if not apply_limits(grader.limits, args):
+        problem = "" if args.no_sandbox else sandbox_problem()
+        if problem:     # the demo's answers are this project's own: they may run unconfined
+            print(f"the sandbox is off for the demo class (its answers are this project's own): "
+                  f"{problem}. `grade` and `check` refuse real submissions until it works.",
+                  file=sys.stderr)
+            args.no_sandbox = True
+        if not apply_limits(grader.limits, args, quiet=bool(problem)):
             return 2
         rows = grader.grade(f"{args.out}/submissions")
         print_table(rows)

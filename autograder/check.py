@@ -2,6 +2,8 @@
 
 `nbgrader validate` exits 0 even when tests fail; this exits 0 when every graded cell passes, 1
 when any fails, 2 when the notebook cannot be graded (unreadable, or of no known assignment).
+Every line it prints about the notebook comes from the judge's cell results, with the text the
+submission chose (exception names, messages) escaped.
 """
 import shutil
 import sys
@@ -10,6 +12,7 @@ from pathlib import Path
 
 from .course import assignment_ids
 from .grade import ClassGrader
+from .printable import one_line
 from .submission import UnreadableNotebook, read_cells
 
 PASS, FAIL, UNGRADABLE = 0, 1, 2
@@ -39,16 +42,16 @@ def check(path, assignment=None, limits=None, stream=None):
     stream = stream or sys.stdout
     path = Path(path)
     if not path.is_file():
-        print(f"{path}: no such file", file=stream)
+        print(f"{one_line(path)}: no such file", file=stream)
         return UNGRADABLE
     try:
         read_cells(path.read_bytes())     # what grade would call broken, refused before any work
     except (OSError, UnreadableNotebook) as problem:
-        print(f"{path.name}: cannot be graded: {problem}", file=stream)
+        print(f"{one_line(path.name)}: cannot be graded: {problem}", file=stream)
         return UNGRADABLE
     assignment = assignment or which_assignment(path)
     if assignment not in assignment_ids():
-        print(f"{path}: cannot tell which assignment this is; pass --assignment (one of: "
+        print(f"{one_line(path)}: cannot tell which assignment this is; pass --assignment (one of: "
               f"{', '.join(assignment_ids())})", file=stream)
         return UNGRADABLE
     with tempfile.TemporaryDirectory(prefix="autograder-check-") as work:
@@ -61,7 +64,7 @@ def check(path, assignment=None, limits=None, stream=None):
         row = rows[f"{STUDENT}/{assignment}"]
         cells = grader.cell_results.get(f"{STUDENT}/{assignment}", [])
     if row.status in ("broken", "grader-error"):
-        print(f"{path.name}: cannot be graded: {row.reason}", file=stream)
+        print(f"{one_line(path.name)}: cannot be graded: {row.reason}", file=stream)
         return UNGRADABLE
     for cell in cells:
         mark = "PASS" if cell["passed"] else "FAIL"
@@ -70,4 +73,5 @@ def check(path, assignment=None, limits=None, stream=None):
     if row.notes:
         print(f"notes: {row.notes}", file=stream)
     print(f"{assignment}: {row.score:g}/{row.max_score:g}", file=stream)
-    return PASS if row.score >= row.max_score and cells else FAIL
+    # The judge's cell results decide, whatever the notebook printed: one failed cell fails.
+    return PASS if cells and all(cell["passed"] for cell in cells) else FAIL

@@ -12,6 +12,9 @@ import json
 import time
 from dataclasses import dataclass
 
+import zmq
+import zmq.asyncio
+from jupyter_client.asynchronous import AsyncKernelClient
 from nbclient import NotebookClient
 from nbclient.exceptions import DeadKernelError
 from nbformat.v4 import new_output
@@ -31,6 +34,15 @@ class Limits:
     processes: int = 256            # processes at once in the sandbox
     file_gib: float = 1.0           # one file, and the whole scratch space
     sandbox: bool = True            # False: --no-sandbox (trusted notebooks only)
+    frame_mib: int = 16             # largest message frame the grader reads from a kernel
+    grace: float = 60.0             # seconds on top of the budget: process start, judge, page
+    worker_memory_gib: float = 1.25 # the grading process of one notebook (outside the sandbox;
+                                    # its RSS adds the libraries it shares with the fork server)
+
+    def deadline(self):
+        """Seconds one notebook may take from its worker's start to its verdict, kept by the
+        supervisor from outside: the cells' budget (kernel starts included) plus the grace."""
+        return self.budget + self.grace
 
     def sandbox_limits(self):
         return SandboxLimits(memory_bytes=int(self.memory_gib * GiB), processes=self.processes,
@@ -143,6 +155,40 @@ class CappedClient(NotebookClient):
         self._kept[cell_index] = kept + size
         return super().output(outs, msg, display_id, cell_index)
 
+    def process_message(self, msg, cell, cell_index):
+        """A message whose content (or its `transient`) is not an object is read as empty: a
+        hostile kernel can send any JSON, and nbclient assumes the shapes of the protocol."""
+        content = msg.get("content")
+        if not isinstance(content, dict):
+            msg = dict(msg, content={})
+        elif "transient" in content and not isinstance(content["transient"], dict):
+            msg = dict(msg, content={k: v for k, v in content.items() if k != "transient"})
+        return super().process_message(msg, cell, cell_index)
+
+    def handle_comm_msg(self, outs, msg, cell_index):
+        """Widget (comm) traffic is dropped: grading shows no widgets, and nbclient would keep
+        every buffer a kernel sends."""
+        return None
+
+    def _update_display_id(self, display_id, msg):
+        """A display update rewrites outputs kept earlier: it goes through the same type filter and
+        counts against the same per-cell cap as a new output (nbclient applies it unfiltered)."""
+        if display_id not in self._display_id_map:
+            return
+        msg = copy.copy(msg)
+        msg["header"] = dict(msg.get("header") or {}, msg_type="display_data")
+        msg["msg_type"] = "display_data"
+        msg["content"] = content = well_formed("display_data", msg.get("content"))
+        size = len(json.dumps(content, default=str))
+        for cell_index in self._display_id_map[display_id]:
+            kept = self._kept.get(cell_index, 0)
+            if kept + size > self.output_chars:
+                self.truncated.add(cell_index)
+                return
+        for cell_index in self._display_id_map[display_id]:
+            self._kept[cell_index] = self._kept.get(cell_index, 0) + size
+        super()._update_display_id(display_id, msg)
+
     def _truncate(self, outs, cell_index):
         notice = f"\n[output truncated: a cell keeps at most {self.output_chars} characters of output]\n"
         self.truncated.add(cell_index)
@@ -181,14 +227,33 @@ class CappedClient(NotebookClient):
         return super().clear_output(outs, msg, cell_index)
 
 
-def _client(notebook, sandbox, limits):
+class BoundedKernelClient(AsyncKernelClient):
+    """A kernel client without the heartbeat channel. jupyter_client's HBChannel is a thread whose
+    stop() joins with no timeout, and a kernel that fouls its heartbeat socket kept it waiting
+    for ever; nbclient notices a dead kernel by polling the process instead."""
+
+    def start_channels(self, shell=True, iopub=True, stdin=True, hb=True, control=True):
+        super().start_channels(shell=shell, iopub=iopub, stdin=stdin, hb=False, control=control)
+
+
+def bounded_context(limits):
+    """A ZeroMQ context whose sockets drop a peer that sends a frame over `frame_mib` (a kernel
+    could otherwise make the grader hold gigabytes for one message) and never linger on close."""
+    context = zmq.asyncio.Context()
+    context.setsockopt(zmq.MAXMSGSIZE, limits.frame_mib << 20)
+    context.setsockopt(zmq.LINGER, 0)
+    return context
+
+
+def _client(notebook, sandbox, limits, context):
     client = CappedClient(notebook, timeout=int(limits.cell_timeout), kernel_name="python3",
                           allow_errors=True, interrupt_on_timeout=True, record_timing=False,
                           error_on_timeout={"ename": "Timeout", "evalue": "", "traceback": []},
                           startup_timeout=120, shutdown_kernel="immediate",
                           extra_arguments=["--IPKernelApp.log_level=ERROR"])
     client.output_chars, client.record_chars = limits.output_chars, limits.record_chars
-    client.km = SandboxedKernelManager(sandbox, kernel_name="python3")
+    client.km = SandboxedKernelManager(sandbox, kernel_name="python3", context=context,
+                                       client_class="autograder.execute.BoundedKernelClient")
     return client
 
 
@@ -199,89 +264,114 @@ class Execution:
     records: dict           # cell index -> the distinct probe records that cell sent
     truncated: set          # cell indices whose output was cut at the limit
     overflowed: set         # cell indices whose records passed Limits.record_chars
+    enforcement: str = ""   # which mechanism enforced the limits (Sandbox.enforcement)
 
 
-def run_notebook(notebook, limits=Limits(), only=None):
+def run_notebook(notebook, limits=Limits(), only=None, on_cell=None):
     """Execute `notebook` in place (just the code cells in `only`, when given), each kernel in a
-    fresh sandbox; returns an Execution (incidents, records, truncated cells)."""
-    incidents, records, truncated, overflowed = [], {}, set(), set()
-    deadline = time.monotonic() + limits.budget
+    fresh sandbox; returns an Execution (incidents, records, truncated cells).
+
+    `on_cell(index, execution)`, when given, is called after each cell runs (not on replays), so a
+    caller can judge test cells as they finish instead of only at the end.
+    """
+    execution = Execution([], {}, set(), set())
+    deadline = time.monotonic() + limits.budget      # kernel starts and restarts count too
     completed = []       # indices of code cells that ran to the end without killing the kernel
     index = 0
     while index < len(notebook.cells):
+        remaining = deadline - time.monotonic()
+        if remaining <= 1:
+            for later in range(index, len(notebook.cells)):
+                _skip(notebook, later, execution.incidents, "budget",
+                      f"not run: the notebook used up its {limits.budget:.0f} s budget")
+            break
         sandbox = Sandbox(limits.sandbox_limits(), threads=limits.threads, enabled=limits.sandbox)
-        client = _client(notebook, sandbox, limits)
-        restart = False
+        context = bounded_context(limits)
+        client = _client(notebook, sandbox, limits, context)
+        client.startup_timeout = int(max(1, remaining))
         try:
             with client.setup_kernel():
                 sandbox.lock_runtime()
                 if not _replay(client, notebook, completed, deadline):
                     for later in range(index, len(notebook.cells)):
-                        _skip(notebook, later, incidents, "replay failed",
+                        _skip(notebook, later, execution.incidents, "replay failed",
                               "not run: the kernel could not be brought back to this point")
                     break
-                while index < len(notebook.cells):
-                    cell = notebook.cells[index]
-                    if cell.cell_type != "code" or (only is not None and index not in only):
-                        index += 1
-                        continue
-                    remaining = deadline - time.monotonic()
-                    if remaining <= 1:
-                        _skip(notebook, index, incidents, "budget",
-                              f"not run: the notebook used up its {limits.budget:.0f} s budget")
-                        index += 1
-                        continue
-                    client.timeout = int(max(1, min(limits.cell_timeout, remaining)))
-                    client.forget_records(index)
-                    try:
-                        timed_out = client.run_cell(cell, index)
-                    except (DeadKernelError, RecursionError, ValueError, KeyError, TypeError) as error:
-                        if not isinstance(error, DeadKernelError):   # messages no client could read
-                            sandbox.tripped = sandbox.tripped or (
-                                f"the kernel sent a message the grader cannot read ({type(error).__name__})")
-                        limit = sandbox.tripped
-                        cell.outputs.append(error_output(
-                            "LimitExceeded" if limit else "KernelDied",
-                            f"the sandbox was stopped: {limit}" if limit else
-                            "the Python process running this cell died (os._exit, a crash, or "
-                            "running out of memory)"))
-                        incidents.append(Incident(index, "limit" if limit else "kernel died",
-                                                  limit or "the kernel died"))
-                        index += 1
-                        restart = True
-                        break
-                    if timed_out:
-                        cell.outputs = [o for o in cell.outputs if o.get("output_type") != "error"]
-                        cell.outputs.append(error_output(
-                            "Timeout", f"this cell ran longer than {client.timeout} s and was "
-                            f"stopped (an endless loop, or input() waiting for a reply?)"))
-                        incidents.append(Incident(index, "timeout", f"over {client.timeout} s"))
-                        index += 1
-                        restart = True
-                        break
-                    if sandbox.tripped:     # a limit hit between two messages of a living cell
-                        cell.outputs.append(error_output("LimitExceeded",
-                                                         f"the sandbox was stopped: {sandbox.tripped}"))
-                        incidents.append(Incident(index, "limit", sandbox.tripped))
-                        index += 1
-                        restart = True
-                        break
-                    completed.append(index)
-                    index += 1
+                index, restart = _run_cells(client, sandbox, notebook, index, only, limits,
+                                            deadline, completed, execution, on_cell)
         except RuntimeError as error:       # the kernel died while starting (a limit, a crash)
             limit = sandbox.tripped
             for later in range(index, len(notebook.cells)):
-                _skip(notebook, later, incidents, "limit" if limit else "kernel died",
+                _skip(notebook, later, execution.incidents, "limit" if limit else "kernel died",
                       f"not run: the kernel could not start ({limit or error})")
             break
         finally:
-            records.update({i: r for i, r in client.records.items() if r})
-            truncated |= client.truncated
-            overflowed |= client.overflowed
+            _collect(client, execution)
+            execution.enforcement = sandbox.enforcement
             sandbox.close()
+            context.destroy(linger=0)
         if not restart:
             break
-    return Execution(incidents, records, truncated, overflowed)
+    return execution
+
+
+def _collect(client, execution):
+    execution.records.update({i: r for i, r in client.records.items() if r})
+    execution.truncated |= client.truncated
+    execution.overflowed |= client.overflowed
+
+
+def _run_cells(client, sandbox, notebook, index, only, limits, deadline, completed, execution,
+               on_cell):
+    """Run cells from `index` in the kernel at hand; (next index, whether to restart)."""
+    incidents = execution.incidents
+    while index < len(notebook.cells):
+        cell = notebook.cells[index]
+        if cell.cell_type != "code" or (only is not None and index not in only):
+            index += 1
+            continue
+        remaining = deadline - time.monotonic()
+        if remaining <= 1:
+            _skip(notebook, index, incidents, "budget",
+                  f"not run: the notebook used up its {limits.budget:.0f} s budget")
+            index += 1
+            continue
+        client.timeout = int(max(1, min(limits.cell_timeout, remaining)))
+        client.forget_records(index)
+        problem = None
+        try:
+            timed_out = client.run_cell(cell, index)
+        except (DeadKernelError, RecursionError, ValueError, KeyError, TypeError,
+                AttributeError) as error:
+            if not isinstance(error, DeadKernelError):   # messages no client could read
+                sandbox.tripped = sandbox.tripped or (
+                    f"the kernel sent a message the grader cannot read ({type(error).__name__})")
+            limit = sandbox.tripped
+            problem = (("LimitExceeded", f"the sandbox was stopped: {limit}", "limit", limit) if limit
+                       else ("KernelDied", "the Python process running this cell died (os._exit, a "
+                             "crash, or running out of memory)", "kernel died", "the kernel died"))
+        else:
+            if timed_out:
+                cell.outputs = [o for o in cell.outputs if o.get("output_type") != "error"]
+                problem = ("Timeout", f"this cell ran longer than {client.timeout} s and was stopped "
+                           f"(an endless loop, or input() waiting for a reply?)", "timeout",
+                           f"over {client.timeout} s")
+            elif sandbox.tripped:     # a limit hit between two messages of a living cell
+                problem = ("LimitExceeded", f"the sandbox was stopped: {sandbox.tripped}", "limit",
+                           sandbox.tripped)
+        if problem:
+            ename, evalue, kind, message = problem
+            cell.outputs.append(error_output(ename, evalue))
+            incidents.append(Incident(index, kind, message))
+        else:
+            completed.append(index)
+        if on_cell is not None:
+            _collect(client, execution)
+            on_cell(index, execution)
+        index += 1
+        if problem:
+            return index, True
+    return index, False
 
 
 def _skip(notebook, index, incidents, kind, message):
@@ -301,7 +391,7 @@ def _replay(client, notebook, completed, deadline):
         try:
             if client.run_cell(replay, index):
                 return False
-        except DeadKernelError:
+        except (DeadKernelError, RecursionError, ValueError, KeyError, TypeError, AttributeError):
             return False
     return True
 

@@ -55,16 +55,17 @@ class HideHiddenTests(Preprocessor):
         return cell, resources
 
 
-class ScoresFromOutputs(Preprocessor):
-    """What nbgrader's GetGrades reads from the gradebook, computed from the executed notebook
-    with nbgrader's own determine_grade (the function SaveAutoGrades scores with), so the page
-    can be rendered in a worker without touching the gradebook."""
+class ScoresFromVerdicts(Preprocessor):
+    """What nbgrader's GetGrades reads from the gradebook, taken from the judge's cell results
+    (resources["nbgrader"]["cells"]), so the page shows the points the judge decided and can be
+    rendered in a worker without touching the gradebook."""
 
     enabled = Bool(True)
 
     def preprocess(self, nb, resources):
         from nbgrader import utils
 
+        judged = {cell["grade_id"]: cell for cell in resources["nbgrader"]["cells"]}
         total = maximum = 0.0
         for cell in nb.cells:
             meta = cell.metadata.get("nbgrader", {})
@@ -72,9 +73,11 @@ class ScoresFromOutputs(Preprocessor):
                 unanswered = meta.get("checksum") == utils.compute_checksum(cell)
                 meta["comment"] = "No response." if unanswered else None
             if meta.get("grade"):
-                score, points = utils.determine_grade(cell)
-                meta["score"], meta["points"] = score, points
-                total, maximum = total + (score or 0.0), maximum + points
+                result = judged.get(meta.get("grade_id"))
+                points = float(meta.get("points", 0))
+                meta["score"] = result["score"] if result else (None if meta.get("solution") else 0.0)
+                meta["points"] = points
+                total, maximum = total + (meta["score"] or 0.0), maximum + points
         resources["nbgrader"].update(score=total, max_score=maximum, late_penalty=0)
         return nb, resources
 
@@ -82,8 +85,9 @@ class ScoresFromOutputs(Preprocessor):
 _EXPORTER = None
 
 
-def render(notebook, assignment, student):
-    """(html, score) of the feedback page for an executed notebook, built like nbgrader's."""
+def render(notebook, assignment, student, cells):
+    """(html, score) of the feedback page for an executed notebook, built like nbgrader's, with
+    the points of `cells` (the judge's results, as verdict.cell_results gives them)."""
     import os
 
     import nbgrader
@@ -100,9 +104,10 @@ def render(notebook, assignment, student):
         config.HTMLExporter.extra_template_paths = [
             os.path.join(formgrader, "static", "node_modules", "bootstrap", "dist", "css")]
         _EXPORTER = HTMLExporter(config=config)
-        for preprocessor in (ScoresFromOutputs, HideHiddenTests, CSSHTMLHeaderPreprocessor):
+        for preprocessor in (ScoresFromVerdicts, HideHiddenTests, CSSHTMLHeaderPreprocessor):
             _EXPORTER.register_preprocessor(preprocessor(enabled=True), enabled=True)
-    resources = {"nbgrader": {"notebook": assignment, "assignment": assignment, "student": student}}
+    resources = {"nbgrader": {"notebook": assignment, "assignment": assignment, "student": student,
+                              "cells": cells}}
     html, resources = _EXPORTER.from_notebook_node(copy.deepcopy(notebook), resources=resources)
     return html, resources["nbgrader"]["score"]
 

@@ -5,34 +5,34 @@ Layout out: OUT/grades.csv, OUT/feedback/<student>/<assignment>/*.html, OUT/cour
 nbgrader course with its gradebook.db), OUT/results/ (one JSON per submission, so an
 interrupted run resumes where it stopped).
 """
+import contextlib
 import csv
 import hashlib
-import hmac
 import html
 import io
 import json
-import multiprocessing
+import math
 import os
 import shutil
-import signal
 import sys
 import time
-import traceback
-from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import nbformat
 
 from .course import SOLUTIONS, assignment_ids, build_course
-from .execute import Limits, run_notebook
-from .feedback import render, with_summary
+from .execute import Limits
+from .feedback import summary_html
 from .gradebook import Recorder
-from .submission import UnreadableNotebook, build_graded_notebook, cells_grading_needs
-from .verdict import apply_verdicts, cell_results
+from .printable import csv_cell, one_line
+from .supervise import Job, Supervisor
+from .trust import Signer
+from .verdict import row_reason, score, unjudged_results
 
 COLUMNS = ["student_id", "assignment", "score", "max_score", "status", "reason", "notes",
            "notebook"]
+TEXT_COLUMNS = ("reason", "notes", "notebook")
 
 
 @dataclass
@@ -59,6 +59,12 @@ class Row:
     notes: str = ""
     notebook: str = ""
 
+    def __post_init__(self):
+        """Text that came from a submission, on one line with its control characters escaped,
+        wherever the row goes (grades.csv, the table, `check`, the feedback summary)."""
+        for name in ("student_id", "assignment", "reason", "notes", "notebook"):
+            setattr(self, name, one_line(getattr(self, name)))
+
 
 def digest(path):
     return hashlib.sha256(Path(path).read_bytes()).hexdigest()
@@ -69,8 +75,11 @@ def atomic_write(path, text):
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    temporary.write_text(text, encoding="utf-8")
-    os.replace(temporary, path)
+    try:
+        temporary.write_text(text, encoding="utf-8")
+        os.replace(temporary, path)
+    finally:
+        temporary.unlink(missing_ok=True)
 
 
 # --- finding submissions -------------------------------------------------------------------
@@ -106,99 +115,55 @@ def shard_of(student, parts):
     return int(hashlib.sha256(student.encode()).hexdigest(), 16) % parts + 1
 
 
-# --- the parallel part: read, rebuild, execute -----------------------------------------------
-
-def execute_submission(path, released_path, solution_path, limits):
-    """Runs in a worker process, which never runs student code itself: the kernel does, in its
-    sandbox. Returns a plain dict (the scored notebook as JSON text, its feedback page)."""
-    released = nbformat.read(str(released_path), as_version=4)
-    solution = nbformat.read(str(solution_path), as_version=4)
-    try:
-        graded = build_graded_notebook(Path(path).read_bytes(), released, solution)
-    except UnreadableNotebook as problem:
-        return {"broken": str(problem)}
-    execution = run_notebook(graded.notebook, limits, only=cells_grading_needs(graded.notebook))
-    tests = {c.metadata["nbgrader"]["grade_id"]: c.source for c in solution.cells
-             if c.metadata.get("nbgrader", {}).get("grade")}
-    verdicts = apply_verdicts(graded.notebook, tests, execution.records, execution.overflowed)
-    cells = cell_results(graded.notebook, verdicts)
-    html, score = render(graded.notebook, Path(released_path).stem, Path(path).parent.parent.name)
-    html = with_summary(html, cells)
-    notes = graded.warnings + [f"output of cell {i} cut at {limits.output_chars} characters"
-                               for i in sorted(execution.truncated)]
-    if not limits.sandbox:
-        notes.append("graded WITHOUT the sandbox (--no-sandbox)")
-    return {"notebook": nbformat.writes(graded.notebook), "feedback": html, "feedback_score": score,
-            "cells": cells,
-            "incidents": [f"{i.kind} in cell {i.cell_index}: {i.message}" for i in execution.incidents],
-            "notes": notes}
-
-
-def _worker_setup():
-    """Judges run small reference computations; one thread each leaves the cores to kernels.
-    Ctrl-C is the parent's to handle: it stops the workers itself (see _stop_workers)."""
-    import torch
-
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    torch.set_num_threads(1)
-
-
-def _stop_workers():
-    """End the workers now: the pool would let each finish its submission (and the one queued
-    behind it), minutes at class scale. Their kernels die with them (bwrap --die-with-parent),
-    and what they were grading is graded again on the next run."""
-    for worker in multiprocessing.active_children():
-        worker.terminate()
-
-
-# --- the sequential part: gradebook, reasons, feedback ---------------------------------------
-
-def first_failure(notebook):
-    """One sentence: why the first failing test cell failed, and the answer cell's error if any."""
-    answer_errors = {}
-    for cell in notebook.cells:
-        meta = cell.metadata.get("nbgrader", {})
-        errors = [o for o in cell.get("outputs", []) if o.get("output_type") == "error"]
-        if not errors:
-            continue
-        error = errors[0]
-        if meta.get("solution"):
-            answer_errors[meta["grade_id"]] = _describe(error)
-        elif meta.get("grade"):
-            message = str(error.get("evalue", "")) if error.get("ename") == "HiddenTestFailed" \
-                else _describe(error)
-            if answer_errors and message.startswith(("NameError", "NotRun", "AttributeError")):
-                grade_id, answer_error = next(iter(answer_errors.items()))
-                return f"{meta['grade_id']}: the answer cell {grade_id} raised {answer_error}"
-            return f"{meta['grade_id']}: {message}"
-    return ""
-
-
-def _describe(error):
-    name, value = error.get("ename", "Error"), str(error.get("evalue", "")).strip()
-    if name == "NotImplementedError":
-        return "NotImplementedError: the exercise is not answered yet (the stub still raises it)."
-    return f"{name}: {value}" if value else f"{name} (no message)"
-
-
-def _points(notebook):
-    """The most a notebook's graded cells can score."""
-    return float(sum(c.metadata["nbgrader"].get("points", 0) for c in notebook.cells
-                     if c.metadata.get("nbgrader", {}).get("grade")))
-
-
-def broken_page(row):
+def plain_page(row, cells=(), why="Your notebook could not be graded."):
+    """The page of a submission without an executed notebook: broken, or stopped half-way."""
     return ("<!DOCTYPE html><html><head><meta charset='utf-8'><title>Feedback</title></head>"
             f"<body><h1>{html.escape(row.assignment)}: {row.score:g} / {row.max_score:g}</h1>"
-            f"<p>Your notebook could not be graded.</p><p>{html.escape(row.reason)}</p>"
-            "</body></html>")
+            + (summary_html(cells) if cells else "")
+            + f"<p>{html.escape(why)}</p><p>{html.escape(row.reason)}</p></body></html>")
+
+
+class GraderFailure(RuntimeError):
+    """The grader, not the student, failed on a submission (its row says grader-error)."""
+
+
+class OutInUse(RuntimeError):
+    """Another grader is writing this OUT; the message names it."""
+
+
+@contextlib.contextmanager
+def sole_writer(out):
+    """Hold OUT/.lock (fcntl) while grading: two runs on one OUT would fight over its gradebook
+    and results. Sharded parts each have their own OUT, so they never wait on each other."""
+    import fcntl
+    import socket
+
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    with open(out / ".lock", "a+") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            handle.seek(0)
+            holder = handle.read().strip() or "another process"
+            raise OutInUse(f"{out} is being graded by {holder}; wait for it to finish, or give "
+                           f"this run another --out") from None
+        handle.seek(0)
+        handle.truncate()
+        handle.write(f"pid {os.getpid()} on {socket.gethostname()}\n")
+        handle.flush()
+        try:
+            yield
+        finally:
+            handle.seek(0)
+            handle.truncate()
 
 
 class ClassGrader:
     """Grades one class into OUT; reuses what an earlier run of the same course left there."""
 
     def __init__(self, out, jobs=None, force=False, limits=None, progress=True, shard=None,
-                 assignments=None):
+                 assignments=None, key=None):
         self.out = Path(out)
         self.jobs = jobs or os.cpu_count() or 1
         self.force = force
@@ -208,39 +173,17 @@ class ClassGrader:
         self.results = self.out / "results"
         self.shard = shard                  # (k, N): grade only the k-th of N parts, k from 1
         self.assignments = assignments or assignment_ids()     # the course's, unless narrowed
+        self.signer = Signer(key or self.out / ".grader-key")  # a course key, or this OUT's own
         self.cell_results = {}              # key -> [{grade_id, passed, score, points, reason}]
-
-    # trusted state ----------------------------------------------------------------------
-    def key(self):
-        """The key that signs what this grader wrote in OUT (kernels never see OUT)."""
-        path = self.out / ".grader-key"
-        if not path.exists():
-            self.out.mkdir(parents=True, exist_ok=True)
-            descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-            with os.fdopen(descriptor, "wb") as handle:
-                handle.write(os.urandom(32))
-        return path.read_bytes()
-
-    def sign(self, payload):
-        text = json.dumps(payload, sort_keys=True)
-        return hmac.new(self.key(), text.encode(), hashlib.sha256).hexdigest()
-
-    def signed(self, payload):
-        return {**payload, "mac": self.sign(payload)}
-
-    def verified(self, saved):
-        """The payload of a signed JSON object, or None when its signature does not match."""
-        if not isinstance(saved, dict) or not isinstance(saved.get("mac"), str):
-            return None
-        payload = {k: v for k, v in saved.items() if k != "mac"}
-        return payload if hmac.compare_digest(saved["mac"], self.sign(payload)) else None
 
     # course ---------------------------------------------------------------------------
     def solutions_digest(self):
-        """What the course is built from: the solution notebooks and the grading code."""
+        """What the course and its grades are built from: the solution notebooks and every file
+        of the grading code (a change to any of them regrades the class)."""
         package = Path(__file__).parent
         files = [SOLUTIONS / f"{a}.ipynb" for a in self.assignments]
-        files += sorted(package.glob("checks/*.py")) + sorted(package.glob("probes/*.py"))
+        files += sorted(package.glob("*.py")) + sorted(package.glob("checks/*.py")) + \
+            sorted(package.glob("probes/*.py"))
         return hashlib.sha256("".join(digest(f) for f in files).encode()).hexdigest()
 
     def course_manifest(self):
@@ -252,7 +195,7 @@ class ClassGrader:
     def course_is_intact(self, wanted):
         stamp = self.course / "course.json"
         try:
-            saved = self.verified(json.loads(stamp.read_text()))
+            saved = self.signer.verified(json.loads(stamp.read_text()))
         except (OSError, ValueError):
             return False
         return bool(saved) and saved.get("solutions") == wanted and \
@@ -269,11 +212,12 @@ class ClassGrader:
             shutil.rmtree(self.course, ignore_errors=True)
             shutil.rmtree(self.results, ignore_errors=True)
             build_course(self.course, self.assignments)
-            atomic_write(self.course / "course.json", json.dumps(self.signed(
+            atomic_write(self.course / "course.json", json.dumps(self.signer.signed(
                 {"solutions": wanted, "manifest": self.course_manifest()}), indent=1))
         self.released = {a: self.course / "release" / a / f"{a}.ipynb" for a in self.assignments}
-        self.max_scores = {a: _points(nbformat.read(str(path), as_version=4))
-                           for a, path in self.released.items()}
+        self.released_notebooks = {a: nbformat.read(str(path), as_version=4)
+                                   for a, path in self.released.items()}
+        self.max_scores = {a: _points(notebook) for a, notebook in self.released_notebooks.items()}
         self.recorder = Recorder(self.course)
 
     # results --------------------------------------------------------------------------
@@ -286,7 +230,7 @@ class ClassGrader:
         if self.force or not path.exists() or submission.path is None:
             return None
         try:
-            saved = self.verified(json.loads(path.read_text()))
+            saved = self.signer.verified(json.loads(path.read_text()))
             if not saved or saved.get("sha256") != digest(submission.path) or \
                     saved.get("file") != str(submission.path):
                 return None
@@ -295,18 +239,23 @@ class ClassGrader:
         except (OSError, ValueError, TypeError):
             return None
 
-    def save(self, submission, row):
+    def save(self, submission, row, sha256, pages, executed):
+        """Sign and keep the row with all it vouches for: the bytes graded (their sha256), the
+        judge's cell results, the feedback pages and the executed notebook (their sha256)."""
         payload = {"row": asdict(row), "file": str(submission.path) if submission.path else "",
-                   "sha256": digest(submission.path) if submission.path else "",
-                   "cells": self.cell_results.get(submission.key, [])}
-        atomic_write(self.result_path(submission), json.dumps(self.signed(payload), indent=1))
+                   "sha256": sha256, "cells": self.cell_results.get(submission.key, []),
+                   "pages": {name: hashlib.sha256(page.encode()).hexdigest()
+                             for name, page in pages.items()},
+                   "executed": digest(executed) if executed else ""}
+        atomic_write(self.result_path(submission), json.dumps(self.signer.signed(payload), indent=1))
 
     def write_csv(self, rows):
         buffer = io.StringIO()
         writer = csv.DictWriter(buffer, fieldnames=COLUMNS)
         writer.writeheader()
         for row in sorted(rows.values(), key=lambda r: (r.student_id, r.assignment)):
-            writer.writerow({**asdict(row), "score": f"{row.score:g}", "max_score": f"{row.max_score:g}"})
+            cells = {**asdict(row), "score": f"{row.score:g}", "max_score": f"{row.max_score:g}"}
+            writer.writerow({k: csv_cell(v) if k in TEXT_COLUMNS else v for k, v in cells.items()})
         atomic_write(self.out / "grades.csv", buffer.getvalue())
 
     # grading --------------------------------------------------------------------------
@@ -314,35 +263,55 @@ class ClassGrader:
         return self.max_scores.get(assignment, 0.0)
 
     def finish(self, submission, outcome):
-        """Turn a worker's outcome into a gradebook entry, a feedback page and a row."""
-        notes = "; ".join(submission.notes + outcome.get("notes", []))
-        feedback_dir = self.out / "feedback" / submission.student / submission.assignment
-        notebook_name = submission.path.name if submission.path else ""
-        if "broken" in outcome or submission.problem:
-            reason = submission.problem or outcome["broken"]
-            if submission.assignment in self.released:
-                self.recorder.record_missing(submission.student, submission.assignment)
-            row = Row(submission.student, submission.assignment, 0.0,
-                      self.max_score(submission.assignment), "broken", reason, notes, notebook_name)
-            atomic_write(feedback_dir / f"{submission.assignment}.html", broken_page(row))
-            return row
-        self.cell_results[submission.key] = outcome.get("cells", [])
+        """Turn a worker's outcome into a gradebook entry, a feedback page and a row; returns
+        (row, pages by file name, the executed notebook's path or None)."""
+        student, assignment = submission.student, submission.assignment
+        notes = submission.notes + outcome.get("notes", [])
+        name = submission.path.name if submission.path else ""
+        maximum = self.max_score(assignment)
+        if "crash" in outcome:
+            raise GraderFailure(outcome["crash"])
+        if submission.problem or "broken" in outcome or "vanished" in outcome:
+            reason = submission.problem or outcome.get("broken") or outcome["vanished"]
+            if assignment in self.released:
+                self.recorder.record_without_notebook(student, assignment, [])
+            row = Row(student, assignment, 0.0, maximum, "broken", reason, "; ".join(notes), name)
+            return row, {f"{assignment}.html": plain_page(row)}, None
+        if "stopped" in outcome:
+            cells = unjudged_results(self.released_notebooks[assignment], outcome["cells"],
+                                     outcome["stopped"])
+            self.cell_results[submission.key] = cells
+            total = self.recorder.record_without_notebook(student, assignment, cells)
+            row = Row(student, assignment, total, maximum, "incomplete", row_reason(cells),
+                      "; ".join(notes + [outcome["stopped"]]), name)
+            return row, {f"{assignment}.html": plain_page(
+                row, cells, "Your notebook was stopped before every test had run.")}, None
+        cells = outcome["cells"]
+        self.cell_results[submission.key] = cells
         executed = nbformat.reads(outcome["notebook"], as_version=4)
-        score, max_score = self.recorder.record(submission.student, submission.assignment, executed)
-        if outcome.get("feedback") and outcome.get("feedback_score") == score:
-            atomic_write(feedback_dir / f"{submission.assignment}.html", outcome["feedback"])
-        else:  # the worker's page disagrees with the gradebook: let nbgrader render it
-            self.recorder.feedback(submission.student, submission.assignment, feedback_dir)
+        total, executed_path = self.recorder.record(student, assignment, executed, cells)
+        if total != score(cells):
+            raise GraderFailure(f"the gradebook holds {total:g} points where the judge gave "
+                                f"{score(cells):g}")
         incidents = outcome.get("incidents", [])
-        status = "incomplete" if incidents else "graded"
-        reason = first_failure(executed) if score < max_score else ""
-        if incidents:
-            notes = "; ".join(filter(None, [notes] + incidents))
-        return Row(submission.student, submission.assignment, score, max_score, status,
-                   reason, notes, notebook_name)
+        row = Row(student, assignment, total, maximum, "incomplete" if incidents else "graded",
+                  row_reason(cells), "; ".join(notes + incidents), name)
+        return row, {f"{assignment}.html": outcome["feedback"]}, executed_path
+
+    def write_pages(self, row, pages):
+        folder = self.out / "feedback" / row.student_id / row.assignment
+        for stale in folder.glob("*.html") if folder.is_dir() else []:
+            if stale.name not in pages:
+                stale.unlink()
+        for page_name, page in pages.items():
+            atomic_write(folder / page_name, page)
 
     def grade(self, submissions_dir):
         """Grade every submission under `submissions_dir`; returns the rows by key."""
+        with sole_writer(self.out):
+            return self._grade(submissions_dir)
+
+    def _grade(self, submissions_dir):
         start = time.monotonic()
         if self.limits.sandbox:
             from .sandbox import check_available
@@ -358,60 +327,81 @@ class ClassGrader:
                 rows[submission.key] = cached
             else:
                 todo.append(submission)
-        failures = sum(r.score < r.max_score for r in rows.values())
-        total, done = len(submissions), len(rows)
-        self._report(done, total, start, failures, f"{done} already graded" if done else "starting")
+        progress = {"done": len(rows), "failures": sum(r.score < r.max_score for r in rows.values())}
+        total = len(submissions)
+        self._report(progress, total, start, f"{progress['done']} already graded"
+                     if progress["done"] else "starting")
 
-        def settle(submission, outcome):
-            nonlocal done, failures
+        def settle(submission, outcome, sha256=""):
             try:
-                if "crash" in outcome:
-                    raise RuntimeError(outcome["crash"])
-                row = self.finish(submission, outcome)
-            except Exception:
+                row, pages, executed = self.finish(submission, outcome)
+                self.write_pages(row, pages)
+                if "vanished" not in outcome:
+                    self.save(submission, row, sha256, pages, executed)
+            except Exception as error:
+                detail = str(error).strip().splitlines()[0] if str(error).strip() else ""
                 row = Row(submission.student, submission.assignment, 0.0,
                           self.max_score(submission.assignment), "grader-error",
-                          "The grader itself failed on this submission (not the student's "
-                          "fault): " + traceback.format_exc(limit=2).strip().splitlines()[-1],
+                          "The grader itself failed on this submission (not the student's fault): "
+                          f"{type(error).__name__}: {detail}",
                           notebook=submission.path.name if submission.path else "")
-            if row.status != "grader-error":
-                self.save(submission, row)
             rows[submission.key] = row
-            done += 1
-            failures += row.score < row.max_score
+            progress["done"] += 1
+            progress["failures"] += row.score < row.max_score
             self.write_csv(rows)
-            self._report(done, total, start, failures, f"{submission.key}: {row.score:g}/"
+            self._report(progress, total, start, f"{submission.key}: {row.score:g}/"
                          f"{row.max_score:g} {row.status}")
 
-        runnable = [s for s in todo if s.path is not None and not s.problem]
+        jobs, by_key = [], {}
         for submission in todo:
-            if submission not in runnable:
+            if submission.path is None or submission.problem:
                 settle(submission, {})
-        context = multiprocessing.get_context("spawn")
-        with ProcessPoolExecutor(max_workers=self.jobs, mp_context=context,
-                                 initializer=_worker_setup) as pool:
-            futures = {pool.submit(execute_submission, s.path, self.released[s.assignment],
-                                   SOLUTIONS / f"{s.assignment}.ipynb", self.limits): s
-                       for s in runnable}
-            try:
-                for future in as_completed(futures):
-                    submission = futures[future]
-                    try:
-                        outcome = future.result()
-                    except Exception as error:  # the worker died: a grader failure, not a grade
-                        outcome = {"crash": f"{type(error).__name__}: {error}"}
-                    settle(submission, outcome)
-            except KeyboardInterrupt:       # Ctrl-C: keep what is graded, start nothing new
-                pool.shutdown(wait=False, cancel_futures=True)
-                _stop_workers()
-                raise
+                continue
+            try:    # the bytes graded are read once, here: the result is bound to their sha256
+                raw = submission.path.read_bytes()
+            except OSError as problem:
+                settle(submission, {"vanished": f"the file could not be read "
+                                                f"({problem.strerror}); it is graded on the next run"})
+                continue
+            by_key[submission.key] = (submission, hashlib.sha256(raw).hexdigest())
+            jobs.append(Job(submission.key, submission.student, submission.assignment,
+                            submission.path, self.released[submission.assignment],
+                            SOLUTIONS / f"{submission.assignment}.ipynb", self.limits, raw=raw))
+        if jobs:
+            self._announce(len(jobs))
+        said = False
+        with contextlib.closing(Supervisor(self.jobs, self.limits).run(jobs)) as outcomes:
+            for job, outcome in outcomes:   # closing: Ctrl-C in settle() ends the workers at once
+                if outcome.get("enforcement") and not said and self.progress:
+                    print(f"sandbox: {outcome['enforcement']}", file=sys.stderr, flush=True)
+                    said = True
+                submission, sha256 = by_key[job.key]
+                settle(submission, outcome, sha256)
         self.write_csv(rows)
         return rows
 
-    def _report(self, done, total, start, failures, last):
+    def announced_seconds(self, count):
+        """The longest `count` notebooks can take: each its deadline, `jobs` at a time, and a
+        worker that crashed once is retried."""
+        return 2 * math.ceil(count / self.jobs) * self.limits.deadline()
+
+    def _announce(self, count):
         if self.progress:
-            print(f"[{done:>4}/{total}] {time.monotonic() - start:6.1f}s  below max: {failures}"
-                  f"  {last}", file=sys.stderr, flush=True)
+            print(f"grading {count} notebooks, {self.jobs} at a time; each gets at most "
+                  f"{self.limits.deadline():.0f} s ({self.limits.budget:.0f} s budget + "
+                  f"{self.limits.grace:.0f} s to start and judge), so at most "
+                  f"{self.announced_seconds(count):.0f} s in all", file=sys.stderr, flush=True)
+
+    def _report(self, progress, total, start, last):
+        if self.progress:
+            print(f"[{progress['done']:>4}/{total}] {time.monotonic() - start:6.1f}s  below max: "
+                  f"{progress['failures']}  {last}", file=sys.stderr, flush=True)
+
+
+def _points(notebook):
+    """The most a notebook's graded cells can score."""
+    return float(sum(c.metadata["nbgrader"].get("points", 0) for c in notebook.cells
+                     if c.metadata.get("nbgrader", {}).get("grade")))
 
 
 def print_table(rows, stream=sys.stdout):

@@ -1,8 +1,10 @@
-"""Record executed submissions in nbgrader's gradebook and render their feedback.
+"""Record graded submissions in nbgrader's gradebook and render their feedback.
 
-Execution happens beforehand, in parallel (see execute.py); nbgrader then only scores the
-executed notebook and writes the gradebook, one submission at a time in one process, so the
-SQLite gradebook never sees two writers.
+Execution and judging happen beforehand, in the workers; here nbgrader files the executed
+notebook (so formgrader can show it) and the judge's points are written into each grade cell's
+auto_score through nbgrader's API, replacing what nbgrader's rules read from the outputs (which
+the kernel controls). Manual scores are never touched. One submission at a time, in one process,
+so the SQLite gradebook never sees two writers.
 """
 import shutil
 import warnings
@@ -51,39 +53,51 @@ class Recorder:
         self.api.log.setLevel(logging.ERROR)
         self.db_url = f"sqlite:///{self.root / 'gradebook.db'}"
 
-    def record(self, student, assignment, executed):
-        """Autograde `executed` (an executed NotebookNode); returns (score, max_score) as the
-        gradebook now holds them."""
+    def record(self, student, assignment, executed, cells):
+        """File `executed` (an executed NotebookNode) and give its grade cells the judge's
+        points (`cells`, as verdict.cell_results gives them); returns (score as the gradebook
+        now holds it, the filed notebook's path)."""
         folder = self.root / "submitted" / student / assignment
         shutil.rmtree(folder, ignore_errors=True)
         folder.mkdir(parents=True)
-        nbformat.write(executed, str(folder / f"{assignment}.ipynb"))
+        path = folder / f"{assignment}.ipynb"
+        nbformat.write(executed, str(path))
         result = self.api.autograde(assignment, student, force=True, create=True)
         if not result["success"]:
             raise GradebookError(f"nbgrader autograde {assignment} for {student} failed:\n"
                                  f"{result.get('error') or result.get('log')}")
-        with Gradebook(self.db_url) as gradebook:
-            submission = gradebook.find_submission(assignment, student)
-            return float(submission.score), float(submission.max_score)
+        return self._judged(student, assignment, cells), path
 
-    def record_missing(self, student, assignment):
-        """Nothing gradable was handed in: a submission whose every grade cell scores 0.
+    def record_without_notebook(self, student, assignment, cells):
+        """A submission with nothing executed to file (broken, or stopped before its end): its
+        grade cells get the points of `cells` and 0 where none is given. Returns its score.
 
-        (nbgrader's autograde refuses a folder without a notebook, so we write the zeros.)
+        (nbgrader's autograde refuses a folder without a notebook, so the entries are made here.)
         """
         with Gradebook(self.db_url) as gradebook:
             gradebook.update_or_create_student(student)
             try:
-                gradebook.remove_submission(assignment, student)
+                gradebook.find_submission(assignment, student)
             except MissingEntry:
-                pass
-            submission = gradebook.add_submission(assignment, student)
+                gradebook.add_submission(assignment, student)
+        return self._judged(student, assignment, cells, default=0.0)
+
+    def _judged(self, student, assignment, cells, default=None):
+        """Write the judge's points into the submission's autograded cells; returns its score."""
+        points = {cell["grade_id"]: cell["score"] for cell in cells}
+        with Gradebook(self.db_url) as gradebook:
+            submission = gradebook.find_submission(assignment, student)
             for notebook in submission.notebooks:
                 for grade in notebook.grades:
-                    grade.auto_score = 0
-                    grade.manual_score = None
+                    if grade.name in points:
+                        grade.auto_score = points[grade.name]
+                    elif default is not None:
+                        grade.auto_score = default
+                    else:
+                        continue
                     grade.needs_manual_grade = False
             gradebook.db.commit()
+            return float(gradebook.find_submission(assignment, student).score)
 
     def feedback(self, student, assignment, destination):
         """Render the feedback page and copy it to `destination` (a folder)."""

@@ -1,69 +1,130 @@
 """Combine the parts of a class graded on several machines (`grade --shard k/N`) into one OUT.
 
-Each part's results are trusted only if that part's grader signed them; the merged OUT gets the
-same grades.csv as one run over the whole class, the feedback pages, results signed with its own
-key, and one nbgrader gradebook, recorded from the executed notebooks each part kept.
+A part is trusted only through the course key that `merge` is given (`--key`), never through
+anything inside the part: every result must verify with that key, and so must the feedback pages
+and the executed notebook it names (their sha256 are in the signed result). Rows are matched on
+student id and assignment; an overlap, an unsigned result or a page that does not match makes
+merge refuse before it writes anything. The merged OUT gets the same grades.csv as one run over
+the whole class, the pages, the results (signed with the course key) and one gradebook filled
+with the judge's cell results.
 """
+import hashlib
 import json
 import shutil
+from dataclasses import dataclass
 from pathlib import Path
 
 import nbformat
 
-from .grade import ClassGrader, Row, atomic_write
+from .grade import ClassGrader, Row, atomic_write, sole_writer
+from .trust import KeyFileError, Signer
 
 
 class MergeError(RuntimeError):
-    """A part is missing, unsigned or overlaps another; the message says which."""
+    """A part is missing, unsigned, tampered with or overlaps another; the message says which."""
 
 
-def part_results(part):
-    """(key, payload) of every result a part's grader wrote and signed."""
-    grader = ClassGrader(part, progress=False)
-    if not (Path(part) / ".grader-key").exists():
-        raise MergeError(f"{part} holds no grader key: it is not the OUT of a `grade` run")
-    for path in sorted((Path(part) / "results").glob("*/*.json")):
+@dataclass
+class _Result:
+    part: Path
+    payload: dict
+    row: Row
+
+
+def _sha256(path):
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+
+
+def part_results(part, signer):
+    """Every result a part holds, each verified with the course key."""
+    part = Path(part)
+    if not (part / "results").is_dir():
+        raise MergeError(f"{part} holds no results/: it is not the OUT of a `grade` run")
+    for path in sorted((part / "results").glob("*/*.json")):
         try:
-            payload = grader.verified(json.loads(path.read_text()))
-        except ValueError:
+            payload = signer.verified(json.loads(path.read_text()))
+        except (OSError, ValueError):
             payload = None
-        if payload is None:
-            raise MergeError(f"{path} is not signed by the grader that wrote {part}")
-        yield f"{path.parent.name}/{path.stem}", payload
+        if payload is None or not isinstance(payload.get("row"), dict):
+            raise MergeError(f"{path} is not signed with the course key {signer.key_path} "
+                             f"(graded without --key, with another key, or altered)")
+        yield _Result(part, payload, Row(**payload["row"]))
 
 
-def merge(parts, out):
-    """Merge the OUT folders `parts` into `out`; returns the rows by key."""
-    grader = ClassGrader(out, progress=False)
-    grader.prepare_course()
-    rows, origin = {}, {}
+def _check_files(result):
+    """The pages and executed notebook a result vouches for, as they are in its part."""
+    row, payload = result.row, result.payload
+    pages = result.part / "feedback" / row.student_id / row.assignment
+    for name, expected in payload.get("pages", {}).items():
+        page = pages / name
+        if Path(name).name != name or not page.is_file() or _sha256(page) != expected:
+            raise MergeError(f"{page} is missing or differs from what its grader signed")
+    if payload.get("executed"):
+        executed = _executed_path(result)
+        if not executed.is_file() or _sha256(executed) != payload["executed"]:
+            raise MergeError(f"{executed} is missing or differs from what its grader signed")
+
+
+def _executed_path(result):
+    row = result.row
+    return result.part / "course" / "submitted" / row.student_id / row.assignment / f"{row.assignment}.ipynb"
+
+
+def collect(parts, signer):
+    """{(student id, assignment): _Result} over all parts, every one verified; refuses overlaps."""
+    found = {}
     for part in parts:
-        for key, payload in part_results(part):
-            if key in rows:
-                raise MergeError(f"{key} was graded in both {origin[key]} and {part}: the parts overlap")
-            row = Row(**payload["row"])
-            rows[key], origin[key] = row, part
-            _record(grader, Path(part), row)
-            pages = Path(part) / "feedback" / row.student_id / row.assignment
-            if pages.is_dir():
-                shutil.copytree(pages, grader.out / "feedback" / row.student_id / row.assignment,
-                                dirs_exist_ok=True)
-            atomic_write(grader.results / row.student_id / f"{row.assignment}.json",
-                         json.dumps(grader.signed(payload), indent=1))
+        for result in part_results(part, signer):
+            key = (result.row.student_id, result.row.assignment)
+            if key in found:
+                raise MergeError(f"{key[0]}/{key[1]} was graded in both {found[key].part} and "
+                                 f"{result.part}: the parts overlap")
+            _check_files(result)
+            found[key] = result
+    return found
+
+
+def merge(parts, out, key):
+    """Merge the OUT folders `parts` into `out`, trusting only `key` (the course key file);
+    returns the rows by key."""
+    signer = Signer(key, create=False)
+    try:
+        signer.key()
+    except KeyFileError as problem:
+        raise MergeError(str(problem)) from None
+    found = collect(parts, signer)
+    with sole_writer(out):
+        return _write_merged(found, out, key, signer)
+
+
+def _write_merged(found, out, key, signer):
+    grader = ClassGrader(out, progress=False, key=key)
+    grader.prepare_course()
+    rows = {}
+    for (student, assignment), result in sorted(found.items()):
+        _record(grader, result)
+        pages = result.part / "feedback" / student / assignment
+        for name in result.payload.get("pages", {}):
+            target = grader.out / "feedback" / student / assignment / name
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(pages / name, target)
+        atomic_write(grader.results / student / f"{assignment}.json",
+                     json.dumps(signer.signed(result.payload), indent=1))
+        rows[f"{student}/{assignment}"] = result.row
     grader.write_csv(rows)
     return rows
 
 
-def _record(grader, part, row):
-    """Put the row's submission into the merged gradebook, as the part's grader recorded it."""
+def _record(grader, result):
+    """Put the result into the merged gradebook with the judge's cell results it carries."""
+    row, cells = result.row, result.payload.get("cells", [])
     if row.assignment not in grader.released:
         return
-    executed = part / "course" / "submitted" / row.student_id / row.assignment / f"{row.assignment}.ipynb"
-    if row.status == "broken" or not executed.exists():
-        grader.recorder.record_missing(row.student_id, row.assignment)
-        return
-    score, _ = grader.recorder.record(row.student_id, row.assignment,
-                                      nbformat.read(str(executed), as_version=4))
+    if result.payload.get("executed"):
+        executed = nbformat.read(str(_executed_path(result)), as_version=4)
+        score, _ = grader.recorder.record(row.student_id, row.assignment, executed, cells)
+    else:
+        score = grader.recorder.record_without_notebook(row.student_id, row.assignment, cells)
     if score != row.score:
-        raise MergeError(f"{row.student_id}/{row.assignment}: the gradebook of {part} gives {score:g}, "
-                         f"its grades.csv {row.score:g}")
+        raise MergeError(f"{row.student_id}/{row.assignment}: its cells give {score:g}, its row "
+                         f"{row.score:g}")

@@ -2,15 +2,17 @@
 
 The kernel ran the student's code and the probes; nothing it printed or raised is believed. A
 graded cell earns its points when every hidden check its (trusted) source calls left a record in
-that cell and the judge, here, accepts the record. The cell's kernel-side errors are dropped and
-the verdict is written as the cell's only error output, so nbgrader's gradebook, the feedback page
-and grades.csv all score exactly what the judges decided.
+that cell and the judge, here, accepts the record. This module is the one place that decides a
+cell's points and the reason shown for them: the gradebook, grades.csv, the feedback page, `check`
+and `merge` take its cell results, and nothing recomputes a score from what the kernel displayed.
+The verdict is also written as the cell's only error output, for whoever reads the notebook.
 """
 import re
 
 from nbformat.v4 import new_output
 
 from .checks import CheckFailed, judge
+from .printable import one_line
 
 HIDDEN = re.compile(r"### BEGIN HIDDEN TESTS(.*?)### END HIDDEN TESTS", re.S)
 CHECK_CALL = re.compile(r"\bchecks\.(\w+)\(")
@@ -42,9 +44,29 @@ def _by_check(records):
     return by_check
 
 
-def judge_cell(checks, records, cell, overflowed=False):
+NOT_ANSWERED = "NotImplementedError: the exercise is not answered yet (the stub still raises it)."
+_WHAT_HAPPENED = {"limit": "hit a sandbox limit", "kernel died": "stopped the kernel",
+                  "timeout": "ran out of time", "budget": "was not run", "replay failed": "was not run"}
+
+
+def first_cause(notebook, incidents, index):
+    """The first incident (a limit, a dead kernel, a timeout) at or before cell `index`, said as
+    the cause of what failed after it, or None. A later NameError is its consequence, not news."""
+    earlier = [i for i in incidents if i.cell_index <= index]
+    if not earlier:
+        return None
+    incident = min(earlier, key=lambda i: i.cell_index)
+    meta = notebook.cells[incident.cell_index].metadata.get("nbgrader", {})
+    where = ("this cell" if incident.cell_index == index else
+             f"cell {incident.cell_index} (the answer cell {meta['grade_id']})" if meta.get("solution")
+             else f"cell {incident.cell_index}")
+    return f"{where} {_WHAT_HAPPENED.get(incident.kind, incident.kind)}: {incident.message}"
+
+
+def judge_cell(checks, records, cell, overflowed=False, cause=None):
     """(passed, reason) for one graded cell: `checks` it must pass, the `records` it left
-    (`overflowed`: it sent more than the grader keeps, so some may be missing).
+    (`overflowed`: it sent more than the grader keeps, so some may be missing; `cause`: what
+    stopped the kernel at or before this cell, see first_cause).
 
     Every record a check left must be accepted, not only the last: the genuine probe run always
     leaves one, so records forged beside it (by a thread, a hook) cannot outvote it.
@@ -61,7 +83,9 @@ def judge_cell(checks, records, cell, overflowed=False):
         if check not in by_check:
             error = _kernel_error(cell)
             if error and error.startswith("NotImplementedError"):
-                return False, "NotImplementedError: the exercise is not answered yet (the stub still raises it)."
+                return False, NOT_ANSWERED
+            if cause:
+                return False, f"{cause}; so the hidden test {check} did not run to the end"
             return False, error or (f"the hidden test {check} did not run to the end (the cell was "
                                     f"stopped or its output was replaced)")
         for record in by_check[check]:
@@ -75,22 +99,37 @@ def judge_cell(checks, records, cell, overflowed=False):
     return True, ""
 
 
-def apply_verdicts(notebook, solution_sources, records_by_cell, overflowed=()):
-    """Score every graded cell of the executed `notebook` by its records; returns the verdicts.
+def judge_test_cell(notebook, index, solution_sources, execution):
+    """(grade_id, passed, reason) of the graded test cell at `index`, from `execution`'s records,
+    overflows and incidents; None when the cell is not a graded test cell."""
+    cell = notebook.cells[index]
+    meta = cell.metadata.get("nbgrader", {})
+    if cell.cell_type != "code" or not meta.get("grade") or meta.get("solution"):
+        return None
+    checks = hidden_checks(solution_sources.get(meta.get("grade_id"), ""))
+    passed, reason = judge_cell(checks, execution.records.get(index, []), cell,
+                                overflowed=index in execution.overflowed,
+                                cause=first_cause(notebook, execution.incidents, index))
+    return meta.get("grade_id"), passed, one_line(reason)
 
-    `solution_sources` maps grade ids to the trusted test sources; `records_by_cell` maps cell
-    indices to the records the kernel sent from that cell; `overflowed` holds the cells that
-    sent more than the grader keeps.
+
+def apply_verdicts(notebook, solution_sources, execution):
+    """Score every graded cell of the executed `notebook` by its records; returns the verdicts
+    {grade_id: (passed, reason)}.
+
+    `solution_sources` maps grade ids to the trusted test sources; `execution` (execute.Execution)
+    holds the records each cell sent, the cells that overflowed, and the incidents.
     """
     verdicts = {}
     for index, cell in enumerate(notebook.cells):
-        meta = cell.metadata.get("nbgrader", {})
-        if cell.cell_type != "code" or not meta.get("grade") or meta.get("solution"):
+        judged = judge_test_cell(notebook, index, solution_sources, execution)
+        if judged is None:
             continue
-        checks = hidden_checks(solution_sources.get(meta.get("grade_id"), ""))
-        passed, reason = judge_cell(checks, records_by_cell.get(index, []), cell,
-                                    overflowed=index in overflowed)
-        outputs = [o for o in cell.get("outputs", []) if o.get("output_type") != "error"]
+        grade_id, passed, reason = judged
+        # What the kernel displayed in a test cell is display only: its errors and results are
+        # replaced by the verdict, so no reader (nbgrader's rules included) can score them.
+        outputs = [o for o in cell.get("outputs", [])
+                   if o.get("output_type") not in ("error", "execute_result")]
         for output in outputs:      # nbgrader would score a warning on stderr as a failure
             if output.get("output_type") == "stream" and output.get("name") == "stderr":
                 output["name"] = "stdout"
@@ -98,18 +137,43 @@ def apply_verdicts(notebook, solution_sources, records_by_cell, overflowed=()):
             outputs.append(new_output("error", ename="HiddenTestFailed", evalue=reason,
                                       traceback=[f"HiddenTestFailed: {reason}"]))
         cell.outputs = outputs
-        verdicts[meta.get("grade_id")] = (passed, reason)
+        verdicts[grade_id] = (passed, reason)
     return verdicts
+
+
+def cell_result(cell, passed, reason):
+    """One graded cell's result as every reader takes it: {grade_id, passed, score, points, reason}."""
+    meta = cell.metadata.get("nbgrader", {})
+    points = float(meta.get("points", 0))
+    return {"grade_id": meta["grade_id"], "passed": bool(passed), "reason": one_line(reason),
+            "score": points if passed else 0.0, "points": points}
 
 
 def cell_results(notebook, verdicts):
     """[{grade_id, passed, score, points, reason}] for the graded cells, in notebook order."""
+    return [cell_result(cell, *verdicts[cell.metadata["nbgrader"]["grade_id"]])
+            for cell in notebook.cells
+            if cell.metadata.get("nbgrader", {}).get("grade_id") in verdicts]
+
+
+def unjudged_results(notebook, judged, why):
+    """Results for every graded test cell of `notebook`: those in `judged` (grade_id -> result)
+    as they are, the others failed with `why` (the notebook was stopped before their verdict)."""
     results = []
     for cell in notebook.cells:
         meta = cell.metadata.get("nbgrader", {})
-        if meta.get("grade_id") in verdicts:
-            passed, reason = verdicts[meta["grade_id"]]
-            points = float(meta.get("points", 0))
-            results.append({"grade_id": meta["grade_id"], "passed": passed, "reason": reason,
-                            "score": points if passed else 0.0, "points": points})
+        if cell.cell_type == "code" and meta.get("grade") and not meta.get("solution"):
+            results.append(judged.get(meta["grade_id"]) or cell_result(cell, False, why))
     return results
+
+
+def score(cells):
+    return float(sum(cell["score"] for cell in cells))
+
+
+def row_reason(cells):
+    """The reason a row shows: the first failing cell's, prefixed with its grade id."""
+    for cell in cells:
+        if not cell["passed"]:
+            return f"{cell['grade_id']}: {cell['reason']}"
+    return ""

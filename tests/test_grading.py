@@ -34,6 +34,11 @@ BUGGY_LR = '''class StepDecayScheduler:
         return lr
 '''
 
+# The same wrong answer, whose get_lr (called by the hidden tests) puts an execute_result into
+# the test cell: nbgrader's own rules stop at it and count it as full points.
+DISPLAYHOOK_LR = BUGGY_LR.replace("    def get_lr(self, step):\n",
+                                  "    def get_lr(self, step):\n        get_ipython().displayhook('ok')\n")
+
 
 def released(assignment):
     return nbformat.read(str(NOTEBOOKS / f"{assignment}.ipynb"), as_version=4)
@@ -112,6 +117,7 @@ def build_batch(root):
     for index in grade_cell_indices(notebook):
         notebook.cells[index].source = "pass"
     put("tests-edited", LR, notebook, "same-as-buggy")
+    put("displayhook", LR, answered(LR, DISPLAYHOOK_LR), "same-as-buggy")
     notebook = answered(CLIP)
     notebook.metadata["kernelspec"] = {"name": "conda-env-ml-py", "display_name": "ML (conda)"}
     put("odd-kernel", CLIP, notebook, 10)
@@ -201,6 +207,17 @@ def test_buggy_answer_loses_points_and_edited_tests_do_not_help(batch):
     buggy = row(batch, "buggy", LR)
     assert 0 <= buggy.score < buggy.max_score and "early" in buggy.reason.lower(), buggy
     assert row(batch, "tests-edited", LR).score == buggy.score
+
+
+def test_what_a_test_cell_displays_earns_nothing(batch):
+    """The judge decides once: an execute_result forged into a test cell changes no score, in
+    grades.csv, the gradebook (test_gradebook_agrees_with_csv) or the feedback page."""
+    forged, buggy = row(batch, "displayhook", LR), row(batch, "buggy", LR)
+    assert forged.score == buggy.score < forged.max_score, forged
+    assert forged.reason.split(":")[0] == buggy.reason.split(":")[0], (forged, buggy)
+    page = lambda student: (batch["out"] / "feedback" / student / LR / f"{LR}.html").read_text()
+    failed = lambda text: text.count("&#10007; failed")
+    assert failed(page("displayhook")) == failed(page("buggy")) >= 1
 
 
 def test_blank_reason_says_not_answered(batch):

@@ -61,3 +61,81 @@ def test_the_client_keeps_copies_once_and_marks_a_flood_instead_of_dropping_the_
     assert 7 in client.overflowed
     client.forget_records(7)
     assert 7 not in client.records and 7 not in client.overflowed
+
+
+# ---------------------------------------------------------------------------------------------
+# The first cause: a dead kernel, not the NameError it caused later
+
+def graded_notebook():
+    """setup, the answer cell, two test cells (each calling one hidden check)."""
+    cells = [nbf.new_code_cell("import torch"),
+             nbf.new_code_cell("class StepDecayScheduler: ..."),
+             nbf.new_code_cell("### BEGIN HIDDEN TESTS\nchecks.step_decay_lr(StepDecayScheduler)\n### END HIDDEN TESTS"),
+             nbf.new_code_cell("### BEGIN HIDDEN TESTS\nchecks.step_decay_lr(StepDecayScheduler)\n### END HIDDEN TESTS")]
+    cells[1].metadata["nbgrader"] = {"grade_id": "answer", "solution": True, "grade": False}
+    for index, cell in enumerate(cells[2:], start=1):
+        cell.metadata["nbgrader"] = {"grade_id": f"tests{index}", "grade": True, "points": 5}
+    return nbf.new_notebook(cells=cells)
+
+
+def test_a_limit_hit_in_the_answer_cell_is_named_in_every_test_after_it():
+    from autograder.execute import Execution, Incident, error_output
+    from autograder.verdict import apply_verdicts, cell_results, row_reason
+
+    notebook = graded_notebook()
+    for cell in notebook.cells[2:]:
+        cell.outputs = [error_output("NameError", "name 'StepDecayScheduler' is not defined")]
+    execution = Execution([Incident(1, "limit", "memory limit: more than 4 GiB")], {}, set(), set())
+    tests = {c.metadata["nbgrader"]["grade_id"]: c.source for c in notebook.cells[2:]}
+    cells = cell_results(notebook, apply_verdicts(notebook, tests, execution))
+    assert [c["score"] for c in cells] == [0.0, 0.0]
+    for cell in cells:
+        assert cell["reason"].startswith("cell 1 (the answer cell answer) hit a sandbox limit: "
+                                         "memory limit: more than 4 GiB"), cell
+        assert "NameError" not in cell["reason"]
+    assert row_reason(cells).startswith("tests1: cell 1 (the answer cell answer) hit a sandbox limit")
+
+
+def test_a_kernel_death_in_a_test_cell_is_named_there_and_a_recorded_verdict_stands():
+    from autograder.execute import Execution, Incident
+    from autograder.verdict import apply_verdicts
+
+    notebook = graded_notebook()
+    execution = Execution([Incident(3, "kernel died", "the kernel died")],
+                          {2: [record(WRONG)]}, set(), set())
+    tests = {c.metadata["nbgrader"]["grade_id"]: c.source for c in notebook.cells[2:]}
+    verdicts = apply_verdicts(notebook, tests, execution)
+    assert verdicts["tests1"][0] is False and "this cell" not in verdicts["tests1"][1]
+    assert verdicts["tests2"] == (False, "this cell stopped the kernel: the kernel died; so the "
+                                         "hidden test step_decay_lr did not run to the end")
+
+
+def test_what_a_test_cell_displays_is_not_kept_as_a_result():
+    """An execute_result in a test cell (nbgrader would score it as full points) is dropped; the
+    verdict is the cell's only error."""
+    from autograder.execute import Execution
+    from autograder.verdict import apply_verdicts
+
+    notebook = graded_notebook()
+    notebook.cells[2].outputs = [nbf.new_output("execute_result", data={"text/plain": "'ok'"},
+                                                execution_count=1)]
+    tests = {c.metadata["nbgrader"]["grade_id"]: c.source for c in notebook.cells[2:]}
+    apply_verdicts(notebook, tests, Execution([], {2: [record(WRONG)]}, set(), set()))
+    kinds = [o["output_type"] for o in notebook.cells[2].outputs]
+    assert kinds == ["error"] and notebook.cells[2].outputs[0]["ename"] == "HiddenTestFailed"
+
+
+# ---------------------------------------------------------------------------------------------
+# Text from a submission, wherever it is shown
+
+@pytest.mark.parametrize("text", ["\x1b[2K\r10/10 \x1b[32mPASS\x1b[0m", "a\u202eb", "x\x00y\x07", "é ok"])
+def test_submission_text_reaches_no_terminal_or_csv_with_a_control_character(text):
+    from autograder.grade import Row
+    from autograder.printable import csv_cell, one_line
+
+    shown = one_line(text)
+    assert not any(ord(c) < 32 or 0x7f <= ord(c) < 0xa0 or 0x202a <= ord(c) <= 0x202e for c in shown)
+    assert shown == one_line(shown), "escaping twice changes nothing"
+    row = Row("s", "a", 0, 10, "graded", reason=text, notes=text, notebook=text)
+    assert row.reason == row.notes == row.notebook == shown
+    assert csv_cell("=HYPERLINK(\"x\")") == "'=HYPERLINK(\"x\")" and csv_cell("fine") == "fine"
