@@ -33,6 +33,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import threading
 import time
 import uuid
 import zlib
@@ -70,6 +71,11 @@ SUCCESS_SIGNS = ("CONNECTED" + "-TO-", "UNCONTAINED" + "-", "FOUND" + "-COURSE-F
 TAMPER_TAG = "PW" + "NED-BY-"      # what attacks write into every file they manage to change
 XSS_MARK = "XSS" + "-MARKER"
 COPY_EXCLUDED = {".git", ".venv", "out", "__pycache__", ".pytest_cache"}
+GRADER_RSS = 2 * 2 ** 30           # bytes any one of the grader's own processes (not a kernel) may hold
+SAMPLE_SECONDS = 0.5               # how often the batch samples the grader's processes
+BUDGET = re.compile(r"at most (\d+(?:\.\d+)?) s in all")   # the grader's announced bound for the batch
+BUDGET_SLACK = 60                  # seconds past the announced bound allowed for starting and writing out
+CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")      # control characters other than \t and \n
 
 
 # ---------------------------------------------------------------------------------------------
@@ -259,6 +265,43 @@ def _foreign(process, started, own):
     return False
 
 
+def _sandboxed(process):
+    """True for a kernel's process: bubblewrap, what runs inside it, or a sandbox uid."""
+    import psutil
+
+    try:
+        if process.uids().real in SANDBOX_UIDS:
+            return True
+        for each in [process] + process.parents():
+            if "bwrap" in each.name() or "ipykernel" in " ".join(each.cmdline()):
+                return True
+    except (psutil.NoSuchProcess, psutil.AccessDenied, psutil.ZombieProcess):
+        return True
+    return False
+
+
+def sample_grader(pid, peaks, stop):
+    """Until `stop` is set, every SAMPLE_SECONDS: the largest RSS seen of each of the grader's own
+    processes (the grader and its descendants that are not sandboxed kernels), {(pid, cmdline): bytes}."""
+    import psutil
+
+    while not stop.is_set():
+        try:
+            top = psutil.Process(pid)
+            tree = [top] + top.children(recursive=True)
+        except (psutil.NoSuchProcess, psutil.AccessDenied, psutil.ZombieProcess):
+            tree = []
+        for process in tree:
+            try:
+                if _sandboxed(process):
+                    continue
+                key = (process.pid, " ".join(process.cmdline())[:200])
+                peaks[key] = max(peaks.get(key, 0), process.memory_info().rss)
+            except (psutil.NoSuchProcess, psutil.AccessDenied, psutil.ZombieProcess):
+                continue
+        stop.wait(SAMPLE_SECONDS)
+
+
 def read_rows(out):
     path = Path(out) / "grades.csv"
     if not path.exists():
@@ -285,19 +328,25 @@ def batch(tmp_path_factory):
     env = dict(os.environ, PYTHONPATH=str(copy), PYTHONDONTWRITEBYTECODE="1", TMPDIR=str(scratch),
                JUPYTER_RUNTIME_DIR=str(runtime), HOSTILE_BATCH=batch_id)
     log = root / "grader.log"
+    peaks, stop_sampling = {}, threading.Event()
     started = time.time()
     with open(log, "wb") as handle:
         grader = subprocess.Popen(
             [sys.executable, "-m", "autograder", "grade", str(submissions), "--out", str(out), "--jobs", "2"],
             cwd=copy, env=env, stdout=handle, stderr=subprocess.STDOUT, start_new_session=True)
+        sampler = threading.Thread(target=sample_grader, args=(grader.pid, peaks, stop_sampling), daemon=True)
+        sampler.start()
         try:
             returncode = grader.wait(timeout=GRADE_TIMEOUT)
         except subprocess.TimeoutExpired:
+            stop_sampling.set()
             os.killpg(grader.pid, signal.SIGKILL)
             grader.wait()
             pytest.fail(f"the grader ran past {GRADE_TIMEOUT} s on the hostile batch; its log: {log}\n"
                         + log.read_text(errors="replace")[-3000:])
     seconds = time.time() - started
+    stop_sampling.set()
+    sampler.join(timeout=30)
     roots = [root, copy, submissions, out]
     alive_at_exit = survivors(started, roots, batch_id)
     out_at_exit = digests(out)
@@ -309,7 +358,8 @@ def batch(tmp_path_factory):
     return {"root": root, "copy": copy, "submissions": submissions, "out": out, "cases": cases,
             "before": before, "after": after, "out_at_exit": out_at_exit, "out_later": out_later,
             "alive": sorted(set(alive_at_exit) | set(alive_later)), "rows": rows, "row_count": row_count,
-            "returncode": returncode, "seconds": seconds, "log": log}
+            "returncode": returncode, "seconds": seconds, "log": log, "peaks": dict(peaks),
+            "scratch": scratch, "scratch_left": sorted(p.name for p in scratch.iterdir())}
 
 
 def grader_log(batch, chars=2000):
@@ -662,3 +712,105 @@ def test_memory_hog_row_names_the_limit(batch):
     row = batch["rows"].get((student_of("memory_hog"), assignment))
     assert row is not None, f"no row for the memory hog\n{grader_log(batch)}"
     assert "memory" in (row["reason"] + " " + row["notes"]).lower(), row
+
+
+def test_memfd_shm_hog_row_names_the_limit(batch):
+    """Memory no process maps (a memfd, /dev/shm, SysV shm, a nested tmpfs) still counts."""
+    assignment = header(ATTACKS["memfd_shm_hog"])["assignment"]
+    row = batch["rows"].get((student_of("memfd_shm_hog"), assignment))
+    assert row is not None, f"no row for the memfd/shm hog\n{grader_log(batch)}"
+    assert "memory" in (row["reason"] + " " + row["notes"]).lower(), row
+
+
+# ---------------------------------------------------------------------------------------------
+# The batch: the grader's own resources and output
+
+def test_grader_processes_stay_small(batch):
+    """The grader and its workers hold at most GRADER_RSS each, whatever kernels send them (frames
+    that share one buffer, widget buffers, update_display floods)."""
+    assert batch["peaks"], "the grader's processes were never sampled"
+    big = {f"pid {pid}: {cmdline}": f"{rss / 2 ** 30:.2f} GiB" for (pid, cmdline), rss in batch["peaks"].items()
+           if rss >= GRADER_RSS}
+    assert big == {}
+
+
+def announced_budget(batch):
+    """The bound, in seconds, the grader announced for the whole batch ('... at most N s in all'), or None."""
+    match = BUDGET.search(batch["log"].read_text(errors="replace"))
+    return float(match.group(1)) if match else None
+
+
+def test_batch_keeps_to_its_announced_budget(batch):
+    """Kernels that wedge their own connections or stop reading are given up on in time: the batch
+    ends within the bound the grader announces."""
+    budget = announced_budget(batch)
+    assert budget is not None, f"the grader announced no bound ('... at most N s in all')\n{grader_log(batch)}"
+    assert batch["seconds"] <= budget + BUDGET_SLACK, (
+        f"the batch took {batch['seconds']:.0f} s, past its {budget:g} s budget\n{grader_log(batch)}")
+
+
+GRADER_TEMPORARY = ("autograder-", "pymp-")    # autograder-kernel-*, -run-*, -check-*; multiprocessing's
+
+
+def test_no_grader_temporary_folder_is_left(batch):
+    """Every autograder-kernel-* folder (and any other folder the grader made in TMPDIR) is removed,
+    even for kernels that were killed, wedged or given up on. (Libraries' caches, such as torch's
+    torchinductor_<user>, are not the grader's to remove.)"""
+    left = [name for name in batch["scratch_left"] if name.startswith(GRADER_TEMPORARY)]
+    assert left == [], f"left in {batch['scratch']}: {left[:20]}"
+
+
+def test_no_control_characters_in_grades_or_the_table(batch):
+    """Reasons quote student-controlled text (exception names and messages): nothing in grades.csv
+    or the grader's printed table may move the cursor, clear the screen or overwrite a line."""
+    bad = []
+    for (student, assignment), row in batch["rows"].items():
+        for column, value in row.items():
+            if value and CONTROL.search(value):
+                bad.append(f"grades.csv {student}/{assignment} {column}: {value[:120]!r}")
+    for number, line in enumerate(batch["log"].read_text(errors="replace").splitlines()):
+        if CONTROL.search(line):
+            bad.append(f"grader output line {number + 1}: {line[:120]!r}")
+    assert bad == []
+
+
+def test_a_kernel_cannot_read_another_kernels_key(batch):
+    """keyring_read prints a success sign when it reads the key keyring_plant's kernel added."""
+    assignment = header(ATTACKS["keyring_read"])["assignment"]
+    for page in pages(batch, student_of("keyring_read"), assignment):
+        assert SUCCESS_SIGNS[3] not in page_text(page), f"{page} reports another kernel's key"
+
+
+def test_update_display_markup_is_not_live_in_feedback(batch):
+    """update_display replaces an output's data in place: it must pass the same filter as display()."""
+    assignment = header(ATTACKS["update_display_flood"])["assignment"]
+    live = re.compile(r"<script[^>]*>[^<]*" + XSS_MARK + r"|<[a-z]+[^>]*\son[a-z]+\s*=\s*[\"']?[^>]*"
+                      + XSS_MARK + r"|javascript:[^\"'>]*" + XSS_MARK, re.I)
+    found = pages(batch, student_of("update_display_flood"), assignment)
+    assert found, f"no page for update_display_flood\n{grader_log(batch)}"
+    for page in found:
+        raw = page.read_text(errors="replace")
+        assert not live.search(raw), f"live markup in {page}: {live.search(raw).group(0)[:200]}"
+
+
+# ---------------------------------------------------------------------------------------------
+# check, on one hostile notebook
+
+def test_check_prints_no_escape_sequences(tmp_path_factory):
+    """`check` (what a student or CI runs) exits 1 on ansi_exception's wrong answer, and its output
+    holds none of the escape sequences its exceptions carry."""
+    assert shutil.which("bwrap"), "bubblewrap (bwrap) is not installed: check cannot sandbox the notebook"
+    root = tmp_path_factory.mktemp(SAFE_NAME)
+    assignment = header(ATTACKS["ansi_exception"])["assignment"]
+    (grade_id,) = solution_answers(assignment)
+    notebook = root / f"{assignment}.ipynb"
+    write_notebook(notebook, with_answers(assignment, {grade_id: ATTACKS["ansi_exception"].read_text()}))
+    (root / "tmp").mkdir()
+    env = dict(os.environ, PYTHONPATH=str(REPO), PYTHONDONTWRITEBYTECODE="1", TMPDIR=str(root / "tmp"))
+    done = subprocess.run([sys.executable, "-m", "autograder", "check", str(notebook), "--assignment", assignment],
+                          cwd=root, env=env, capture_output=True, timeout=600)
+    output = done.stdout + done.stderr
+    assert done.returncode == 1, (done.returncode, output[-3000:])
+    assert b"\x1b" not in output, output[-3000:]
+    text = output.decode(errors="replace")
+    assert [line for line in text.splitlines() if CONTROL.search(line)] == []

