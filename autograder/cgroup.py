@@ -23,6 +23,8 @@ import signal
 import time
 from pathlib import Path
 
+import psutil
+
 PARENT = "lr-course-grader"
 CONTROLLERS = ("memory", "pids", "cpu")
 PERIOD_US = 100_000
@@ -103,16 +105,6 @@ def _inside(point, root, path):
     return Path(point + path[len(root):])
 
 
-def _pid_alive(pid):
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except OSError:
-        return True
-    return True
-
-
 def _remove_stale(parent):
     """Remove empty children of `parent` left by a grader that no longer runs (killed earlier)."""
     try:
@@ -125,7 +117,7 @@ def _remove_stale(parent):
         if not (child.is_dir() and dash and head.isdigit() and token.isalnum()):
             continue                      # not one of ours
         try:
-            if _pid_alive(int(head)) or now - child.stat().st_mtime < STALE_SECONDS:
+            if psutil.pid_exists(int(head)) or now - child.stat().st_mtime < STALE_SECONDS:
                 continue
             procs = _read(child / "cgroup.procs")
             if procs is None or procs.strip():

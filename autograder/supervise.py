@@ -20,6 +20,8 @@ from dataclasses import dataclass, field
 from multiprocessing.connection import wait
 from pathlib import Path
 
+import psutil
+
 from . import worker      # imported before any fork, so every worker starts warm
 
 RUN_PREFIX = "autograder-run-"
@@ -81,18 +83,8 @@ def remove_stale_runs(folder=None):
             pid = int(path.name[len(RUN_PREFIX):].split("-")[0])
         except ValueError:
             continue
-        if pid != os.getpid() and not _alive(pid):
+        if pid != os.getpid() and not psutil.pid_exists(pid):
             shutil.rmtree(path, ignore_errors=True)
-
-
-def _alive(pid):
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 class Supervisor:

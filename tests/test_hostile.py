@@ -208,13 +208,13 @@ def build_submissions(root):
     return cases
 
 
-def survivors(started, roots, batch_id):
+def survivors(started, roots, batch_id, grader_pid):
     """Processes created since the batch started that belong to it and are still alive.
 
     A process is the batch's when its command line, cwd or environment names the batch's tree or id
-    (strong evidence), or when it is a kernel, a bwrap, or runs under a sandbox uid and has no living
-    ancestor older than the batch other than this test's own (so another program's kernels on a shared
-    machine do not count, while the batch's orphans, adopted by init or a subreaper, do).
+    (strong evidence), or when it is a kernel, a bwrap, or runs under a sandbox uid and descends from
+    the batch's grader or was orphaned (see _batchs: the kernels of other tests, running beside the
+    batch, and another program's on a shared machine do not count; the batch's orphans do).
     """
     import psutil
 
@@ -242,7 +242,7 @@ def survivors(started, roots, batch_id):
             strong = environ.get("HOSTILE_BATCH") == batch_id or \
                 any(root + os.sep in text or text.endswith(root) or cwd == root for root in roots)
             weak = "ipykernel" in cmdline or "bwrap" in cmdline or uid in SANDBOX_UIDS
-            if not strong and not (weak and not _foreign(process, started, own)):
+            if not strong and not (weak and _batchs(process, started, own, grader_pid)):
                 continue
             found.append(f"pid {process.pid} uid {uid} ppid {process.ppid()}: {cmdline[:300]}")
         except (psutil.NoSuchProcess, psutil.AccessDenied, psutil.ZombieProcess):
@@ -250,16 +250,22 @@ def survivors(started, roots, batch_id):
     return found
 
 
-def _foreign(process, started, own):
-    """True when an ancestor that predates the batch, and is neither init nor ours, owns the process."""
+def _batchs(process, started, own, grader_pid):
+    """True when the batch's grader is an ancestor, or the process was orphaned (adopted by init or
+    a subreaper) without passing through an ancestor older than the batch: other tests' kernels,
+    which now run beside the batch, descend from this test process instead."""
     import psutil
 
     try:
         for parent in process.parents():
-            if parent.pid in own or parent.pid == 1:
-                return False
-            if parent.create_time() < started - 1:
+            if parent.pid == grader_pid:
                 return True
+            if parent.pid in own:
+                return False
+            if parent.pid == 1:
+                return True
+            if parent.create_time() < started - 1:
+                return False
     except (psutil.NoSuchProcess, psutil.AccessDenied, psutil.ZombieProcess):
         return False
     return False
@@ -311,8 +317,9 @@ def read_rows(out):
     return {(r["student_id"], r["assignment"]): r for r in rows}, len(rows)
 
 
-@pytest.fixture(scope="module")
-def batch(tmp_path_factory):
+def launch(tmp_path_factory):
+    """Build the class in a copy of the project and start the grader on it (not waiting): the
+    session starts it first (conftest.py), so its waits overlap the other tests' work."""
     assert shutil.which("bwrap"), ("bubblewrap (bwrap) is not installed: the grader cannot sandbox "
                                    "the hostile class (apt-get install bubblewrap; .ci/run does)")
     root = tmp_path_factory.mktemp(SAFE_NAME)
@@ -334,32 +341,54 @@ def batch(tmp_path_factory):
         grader = subprocess.Popen(
             [sys.executable, "-m", "autograder", "grade", str(submissions), "--out", str(out), "--jobs", "2"],
             cwd=copy, env=env, stdout=handle, stderr=subprocess.STDOUT, start_new_session=True)
-        sampler = threading.Thread(target=sample_grader, args=(grader.pid, peaks, stop_sampling), daemon=True)
-        sampler.start()
-        try:
-            returncode = grader.wait(timeout=GRADE_TIMEOUT)
-        except subprocess.TimeoutExpired:
-            stop_sampling.set()
-            os.killpg(grader.pid, signal.SIGKILL)
-            grader.wait()
-            pytest.fail(f"the grader ran past {GRADE_TIMEOUT} s on the hostile batch; its log: {log}\n"
-                        + log.read_text(errors="replace")[-3000:])
+    sampler = threading.Thread(target=sample_grader, args=(grader.pid, peaks, stop_sampling), daemon=True)
+    sampler.start()
+    return {"root": root, "copy": copy, "submissions": submissions, "out": out, "scratch": scratch,
+            "cases": cases, "before": before, "batch_id": batch_id, "log": log, "peaks": peaks,
+            "stop_sampling": stop_sampling, "sampler": sampler, "started": started, "grader": grader}
+
+
+def stop(launched):
+    """End the grader if it still runs (a session cut short)."""
+    launched["stop_sampling"].set()
+    if launched["grader"].poll() is None:
+        os.killpg(launched["grader"].pid, signal.SIGKILL)
+        launched["grader"].wait()
+
+
+def finish(launched):
+    """Wait for the launched grader, then take stock of what it left: rows, files, processes."""
+    grader, log, started = launched["grader"], launched["log"], launched["started"]
+    try:
+        returncode = grader.wait(timeout=max(1, started + GRADE_TIMEOUT - time.time()))
+    except subprocess.TimeoutExpired:
+        stop(launched)
+        pytest.fail(f"the grader ran past {GRADE_TIMEOUT} s on the hostile batch; its log: {log}\n"
+                    + log.read_text(errors="replace")[-3000:])
     seconds = time.time() - started
-    stop_sampling.set()
-    sampler.join(timeout=30)
-    roots = [root, copy, submissions, out]
-    alive_at_exit = survivors(started, roots, batch_id)
+    launched["stop_sampling"].set()
+    launched["sampler"].join(timeout=30)
+    root, out = launched["root"], launched["out"]
+    roots = [root, launched["copy"], launched["submissions"], out]
+    alive_at_exit = survivors(started, roots, launched["batch_id"], grader.pid)
     out_at_exit = digests(out)
     time.sleep(SETTLE)
     out_later = digests(out)
-    alive_later = survivors(started, roots, batch_id)
-    after = {"submissions": digests(submissions), "copy": digests(copy)}
+    alive_later = survivors(started, roots, launched["batch_id"], grader.pid)
+    after = {"submissions": digests(launched["submissions"]), "copy": digests(launched["copy"])}
     rows, row_count = read_rows(out)
-    return {"root": root, "copy": copy, "submissions": submissions, "out": out, "cases": cases,
-            "before": before, "after": after, "out_at_exit": out_at_exit, "out_later": out_later,
+    return {**{k: launched[k] for k in ("root", "copy", "submissions", "out", "cases", "before", "log",
+                                        "scratch")},
+            "after": after, "out_at_exit": out_at_exit, "out_later": out_later,
             "alive": sorted(set(alive_at_exit) | set(alive_later)), "rows": rows, "row_count": row_count,
-            "returncode": returncode, "seconds": seconds, "log": log, "peaks": dict(peaks),
-            "scratch": scratch, "scratch_left": sorted(p.name for p in scratch.iterdir())}
+            "returncode": returncode, "seconds": seconds, "peaks": dict(launched["peaks"]),
+            "scratch_left": sorted(p.name for p in launched["scratch"].iterdir())}
+
+
+@pytest.fixture(scope="module")
+def batch(hostile_batch_started, tmp_path_factory):
+    """The graded batch: started with the session (conftest.py), or here when it was not."""
+    return finish(hostile_batch_started or launch(tmp_path_factory))
 
 
 def grader_log(batch, chars=2000):
