@@ -116,10 +116,11 @@ def main(argv=None):
         if not apply_limits(grader.limits, args):
             return 2
         from .grade import OutInUse
+        from .trust import KeyFileError
 
         try:
             rows = grader.grade(args.submissions)
-        except OutInUse as problem:
+        except (OutInUse, KeyFileError) as problem:
             print(f"cannot grade: {problem}", file=sys.stderr)
             return 2
         except KeyboardInterrupt:

@@ -156,7 +156,7 @@ class Cgroup:
     @classmethod
     def create(cls, name="kernel", memory_bytes=4 * GiB, pids=256, cpus=1):
         """A new cgroup with these hard limits, or None (and Cgroup.unavailable set) when this
-        machine or this user cannot have one. `name` only goes into the describe() text."""
+        machine or this user cannot have one."""
         mounts = _mounts()
         problems = []
         unique = f"{os.getpid()}-{secrets.token_hex(4)}"     # the same name in every hierarchy
@@ -361,11 +361,6 @@ class Cgroup:
             return self._refused_at_kill
         return _keyed(self._file("pids", "pids.events")).get("max", 0)
 
-    def memory_current(self):
-        name = "memory.current" if self.version == 2 else "memory.usage_in_bytes"
-        text = _read(self._file("memory", name))
-        return int(text) if text and text.strip().isdigit() else None
-
     def memory_peak(self):
         """The most memory the cgroup has held (None where the kernel does not say)."""
         name = "memory.peak" if self.version == 2 else "memory.max_usage_in_bytes"
@@ -386,8 +381,3 @@ class Cgroup:
     def cpu_throttled(self):
         """How many quota periods the CPU quota held the cgroup's processes back."""
         return _keyed(self._file("cpu", "cpu.stat")).get("nr_throttled", 0)
-
-    def describe(self):
-        cpus = f"{self.cpus:g} CPU" + ("" if self.cpus == 1 else "s")
-        return (f"cgroup v{self.version}: memory {size_text(self.memory_bytes)} (page cache, tmpfs, "
-                f"shm and memfd included), {self.pids} processes, {cpus}")

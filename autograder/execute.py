@@ -36,8 +36,7 @@ class Limits:
     sandbox: bool = True            # False: --no-sandbox (trusted notebooks only)
     frame_mib: int = 16             # largest message frame the grader reads from a kernel
     grace: float = 60.0             # seconds on top of the budget: process start, judge, page
-    worker_memory_gib: float = 1.25 # the grading process of one notebook (outside the sandbox;
-                                    # its RSS adds the libraries it shares with the fork server)
+    worker_memory_gib: float = 1.25 # the grading process of one notebook (outside the sandbox)
 
     def deadline(self):
         """Seconds one notebook may take from its worker's start to its verdict, kept by the
@@ -89,12 +88,16 @@ def well_formed(msg_type, content):
                    "metadata": {}}
         if msg_type == "execute_result":
             count = content.get("execution_count")
-            cleaned["execution_count"] = count if isinstance(count, int) and not isinstance(count, bool) else None
+            cleaned["execution_count"] = count if _count(count) else None
         if isinstance(content.get("transient"), dict):
             cleaned["transient"] = {k: v for k, v in content["transient"].items()
                                     if k == "display_id" and isinstance(v, str)}
         return cleaned
     return content
+
+
+def _count(value):
+    return value is None or (isinstance(value, int) and not isinstance(value, bool) and value >= 0)
 
 
 class CappedClient(NotebookClient):
@@ -161,8 +164,12 @@ class CappedClient(NotebookClient):
         content = msg.get("content")
         if not isinstance(content, dict):
             msg = dict(msg, content={})
-        elif "transient" in content and not isinstance(content["transient"], dict):
-            msg = dict(msg, content={k: v for k, v in content.items() if k != "transient"})
+        else:
+            bad = [k for k, ok in (("transient", isinstance(content.get("transient"), dict)),
+                                   ("execution_count", _count(content.get("execution_count"))))
+                   if k in content and not ok]
+            if bad:     # nbclient copies execution_count into the cell: it must stay a count
+                msg = dict(msg, content={k: v for k, v in content.items() if k not in bad})
         return super().process_message(msg, cell, cell_index)
 
     def handle_comm_msg(self, outs, msg, cell_index):
@@ -393,5 +400,7 @@ def _replay(client, notebook, completed, deadline):
                 return False
         except (DeadKernelError, RecursionError, ValueError, KeyError, TypeError, AttributeError):
             return False
+        finally:
+            client.forget_records(index)    # the cell's verdict is its first run's, not a replay's
     return True
 

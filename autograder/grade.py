@@ -173,7 +173,9 @@ class ClassGrader:
         self.results = self.out / "results"
         self.shard = shard                  # (k, N): grade only the k-th of N parts, k from 1
         self.assignments = assignments or assignment_ids()     # the course's, unless narrowed
-        self.signer = Signer(key or self.out / ".grader-key")  # a course key, or this OUT's own
+        # A course key must exist already (`key FILE`): a typo would otherwise sign each part
+        # with a key of its own, and merge would refuse them only after all the grading.
+        self.signer = Signer(key or self.out / ".grader-key", create=key is None)
         self.cell_results = {}              # key -> [{grade_id, passed, score, points, reason}]
 
     # course ---------------------------------------------------------------------------
@@ -232,12 +234,17 @@ class ClassGrader:
         try:
             saved = self.signer.verified(json.loads(path.read_text()))
             if not saved or saved.get("sha256") != digest(submission.path) or \
-                    saved.get("file") != str(submission.path):
+                    saved.get("file") != str(submission.path) or saved.get("limits") != self.limits_key():
                 return None
             self.cell_results[submission.key] = saved.get("cells", [])
             return Row(**saved["row"])
         except (OSError, ValueError, TypeError):
             return None
+
+    def limits_key(self):
+        """The limits a result was graded under (a rerun with other limits regrades): all but
+        the thread count, which follows --jobs and changes no verdict."""
+        return {k: v for k, v in asdict(self.limits).items() if k != "threads"}
 
     def save(self, submission, row, sha256, pages, executed):
         """Sign and keep the row with all it vouches for: the bytes graded (their sha256), the
@@ -246,7 +253,7 @@ class ClassGrader:
                    "sha256": sha256, "cells": self.cell_results.get(submission.key, []),
                    "pages": {name: hashlib.sha256(page.encode()).hexdigest()
                              for name, page in pages.items()},
-                   "executed": digest(executed) if executed else ""}
+                   "executed": digest(executed) if executed else "", "limits": self.limits_key()}
         atomic_write(self.result_path(submission), json.dumps(self.signer.signed(payload), indent=1))
 
     def write_csv(self, rows):
@@ -333,11 +340,13 @@ class ClassGrader:
                      if progress["done"] else "starting")
 
         def settle(submission, outcome, sha256=""):
+            saved = False
             try:
                 row, pages, executed = self.finish(submission, outcome)
                 self.write_pages(row, pages)
-                if "vanished" not in outcome:
+                if "vanished" not in outcome and sha256 is not None:
                     self.save(submission, row, sha256, pages, executed)
+                    saved = True
             except Exception as error:
                 detail = str(error).strip().splitlines()[0] if str(error).strip() else ""
                 row = Row(submission.student, submission.assignment, 0.0,
@@ -345,11 +354,13 @@ class ClassGrader:
                           "The grader itself failed on this submission (not the student's fault): "
                           f"{type(error).__name__}: {detail}",
                           notebook=submission.path.name if submission.path else "")
+            if not saved:      # an earlier result must not stand in for this one (cache, merge)
+                self.result_path(submission).unlink(missing_ok=True)
             rows[submission.key] = row
             progress["done"] += 1
             progress["failures"] += row.score < row.max_score
             self.write_csv(rows)
-            self._report(progress, total, start, f"{submission.key}: {row.score:g}/"
+            self._report(progress, total, start, f"{one_line(submission.key)}: {row.score:g}/"
                          f"{row.max_score:g} {row.status}")
 
         jobs, by_key = [], {}
@@ -357,16 +368,10 @@ class ClassGrader:
             if submission.path is None or submission.problem:
                 settle(submission, {})
                 continue
-            try:    # the bytes graded are read once, here: the result is bound to their sha256
-                raw = submission.path.read_bytes()
-            except OSError as problem:
-                settle(submission, {"vanished": f"the file could not be read "
-                                                f"({problem.strerror}); it is graded on the next run"})
-                continue
-            by_key[submission.key] = (submission, hashlib.sha256(raw).hexdigest())
+            by_key[submission.key] = submission
             jobs.append(Job(submission.key, submission.student, submission.assignment,
                             submission.path, self.released[submission.assignment],
-                            SOLUTIONS / f"{submission.assignment}.ipynb", self.limits, raw=raw))
+                            SOLUTIONS / f"{submission.assignment}.ipynb", self.limits))
         if jobs:
             self._announce(len(jobs))
         said = False
@@ -375,8 +380,7 @@ class ClassGrader:
                 if outcome.get("enforcement") and not said and self.progress:
                     print(f"sandbox: {outcome['enforcement']}", file=sys.stderr, flush=True)
                     said = True
-                submission, sha256 = by_key[job.key]
-                settle(submission, outcome, sha256)
+                settle(by_key[job.key], outcome, outcome.get("sha256"))
         self.write_csv(rows)
         return rows
 

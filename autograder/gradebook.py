@@ -1,4 +1,4 @@
-"""Record graded submissions in nbgrader's gradebook and render their feedback.
+"""Record graded submissions in nbgrader's gradebook.
 
 Execution and judging happen beforehand, in the workers; here nbgrader files the executed
 notebook (so formgrader can show it) and the judge's points are written into each grade cell's
@@ -11,14 +11,13 @@ import warnings
 from pathlib import Path
 
 import nbformat
-from nbconvert.preprocessors import ClearMetadataPreprocessor, CSSHTMLHeaderPreprocessor
+from nbconvert.preprocessors import ClearMetadataPreprocessor
 from nbgrader.api import Gradebook, MissingEntry
 from nbgrader.preprocessors import (AssignLatePenalties, CheckCellMetadata, DeduplicateIds,
-                                    GetGrades, IgnorePattern, LimitOutput, OverwriteCells,
+                                    IgnorePattern, LimitOutput, OverwriteCells,
                                     OverwriteKernelspec, SaveAutoGrades)
 
 from .course import nbgrader_config
-from .feedback import HideHiddenTests
 
 # nbgrader 0.9 trips SQLAlchemy 2's autoflush warnings on every new submission; they are noise.
 warnings.filterwarnings("ignore", message=".*not in session.*")
@@ -36,8 +35,6 @@ def grading_config(root):
     config.Autograde.autograde_preprocessors = [IgnorePattern, ClearMetadataPreprocessor,
                                                 LimitOutput, SaveAutoGrades,
                                                 AssignLatePenalties, CheckCellMetadata]
-    config.GenerateFeedback.preprocessors = [GetGrades, HideHiddenTests,
-                                             CSSHTMLHeaderPreprocessor]
     return config
 
 
@@ -98,17 +95,3 @@ class Recorder:
                     grade.needs_manual_grade = False
             gradebook.db.commit()
             return float(gradebook.find_submission(assignment, student).score)
-
-    def feedback(self, student, assignment, destination):
-        """Render the feedback page and copy it to `destination` (a folder)."""
-        result = self.api.generate_feedback(assignment, student, force=True)
-        if not result["success"]:
-            raise GradebookError(f"nbgrader generate_feedback {assignment} for {student} failed:"
-                                 f"\n{result.get('error') or result.get('log')}")
-        source = self.root / "feedback" / student / assignment
-        destination = Path(destination)
-        destination.mkdir(parents=True, exist_ok=True)
-        pages = sorted(source.glob("*.html"))
-        for page in pages:
-            shutil.copyfile(page, destination / page.name)
-        return [destination / page.name for page in pages]

@@ -134,11 +134,3 @@ def fd_argv(path, argv, fd=9):
     return ["/bin/sh", "-c", f'exec {int(fd)}<"$1" || exit 125; shift; exec "$@"', "seccomp-fd",
             str(path)] + list(argv)
 
-
-def describe(unknown=()):
-    """A short text for a note: what the filter refuses."""
-    text = ("seccomp on (refused: namespaces, mounts, io_uring, keyrings, ptrace, bpf, perf events, "
-            "userfaultfd, modules, kexec, clock and host name)")
-    if unknown:
-        text += f"; not known to this libseccomp, so allowed: {', '.join(unknown)}"
-    return text

@@ -55,6 +55,8 @@ def read_cells(raw):
         raise UnreadableNotebook(f"The file is not valid notebook JSON ({error.msg} at line "
                                  f"{error.lineno}, column {error.colno}): it was probably cut "
                                  f"short or edited outside Jupyter.") from None
+    except RecursionError:
+        raise UnreadableNotebook("The file is JSON nested too deeply to be a notebook.") from None
     if not isinstance(data, dict):
         raise UnreadableNotebook("The file is JSON but not a notebook (no top-level object).")
     major = data.get("nbformat")

@@ -42,7 +42,6 @@ class Job:
     released: Path
     solution: Path
     limits: object
-    raw: bytes = b""          # the notebook's bytes, read once by the grader (what is graded)
     scratch: Path = None
 
 
@@ -56,6 +55,7 @@ class _Running:
     cells: dict = field(default_factory=dict)   # grade_id -> cell result judged so far
     outcome: dict = None
     crash: str = ""
+    sha256: str = None                          # of the bytes the worker read (what it grades)
     cgroup: object = None                       # its memory bound, when cgroups are available
 
 
@@ -105,7 +105,7 @@ class Supervisor:
         remove_stale_runs()
         run_dir = Path(tempfile.mkdtemp(prefix=f"{RUN_PREFIX}{os.getpid()}-", dir=run_base()))
         context = _context()
-        pending, running, serial, started = collections.deque((job, 1) for job in jobs), {}, 0, []
+        pending, running, serial = collections.deque((job, 1) for job in jobs), {}, 0
         try:
             while pending or running:
                 while pending and len(running) < self.at_once:
@@ -115,7 +115,6 @@ class Supervisor:
                     job.scratch.mkdir()
                     state = self._start(context, job, attempt)
                     running[state.connection] = state
-                    started.append(state.process)
                 for connection in wait(list(running), timeout=POLL_SECONDS):
                     self._read(running[connection])
                 now = time.monotonic()
@@ -128,21 +127,19 @@ class Supervisor:
                     if ended == "retry":
                         pending.appendleft((state.job, state.attempt + 1))
                     else:
+                        if state.sha256 is not None:
+                            ended = {**ended, "sha256": state.sha256}
                         yield state.job, ended
         finally:
             for state in running.values():
-                self._kill(state)
                 self._clean(state)
-            for process in started:     # a worker that outlived its outcome (stuck at exit)
-                if process.is_alive():
-                    process.kill()
-                    process.join(timeout=10)
             shutil.rmtree(run_dir, ignore_errors=True)
 
     # one worker ---------------------------------------------------------------------------
     def _start(self, context, job, attempt):
         reader, writer = context.Pipe(duplex=False)
-        process = context.Process(target=self.target or worker.main, args=(writer, job), daemon=True)
+        process = context.Process(target=self.target or worker.main, args=(writer, job, os.getpid()),
+                                  daemon=True)
         process.start()
         writer.close()
         state = _Running(job, process, reader, time.monotonic(), attempt)
@@ -174,6 +171,8 @@ class Supervisor:
                     state.outcome = payload
                 elif kind == "crash":
                     state.crash = payload
+                elif kind == "read":
+                    state.sha256 = payload
         except (EOFError, OSError):
             pass
 
@@ -189,7 +188,7 @@ class Supervisor:
                 state, f"stopped after {elapsed:.0f} s: the kernel stopped answering (a notebook "
                        f"gets {self.deadline:.0f} s: its {self.limits.budget:.0f} s budget and "
                        f"{self.limits.grace:.0f} s to start and judge)")
-        if _rss(state.process.pid) > self.memory_bytes:
+        if state.cgroup is None and _private_memory(state.process.pid) > self.memory_bytes:
             self._kill(state)
             return self._stopped(
                 state, f"stopped: the kernel sent the grader more than it keeps (its grading "
@@ -223,8 +222,11 @@ class Supervisor:
                 pass
         state.process.join(timeout=10)
 
-    @staticmethod
-    def _clean(state):
+    def _clean(self, state):
+        """End the worker if it is still there (it may hang on its way out after its outcome),
+        and release everything it held: pipe, process handle, cgroup, folder."""
+        self._kill(state)
+        state.process.close()
         state.connection.close()
         if state.cgroup is not None:
             state.cgroup.remove()
@@ -232,10 +234,12 @@ class Supervisor:
             shutil.rmtree(state.job.scratch, ignore_errors=True)
 
 
-def _rss(pid):
-    """Resident memory of `pid` in bytes (0 when it is gone)."""
+def _private_memory(pid):
+    """Resident memory of `pid` that is not shared (with the grader it was forked from, or files),
+    in bytes; 0 when it is gone."""
     try:
         with open(f"/proc/{pid}/statm") as handle:
-            return int(handle.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+            fields = handle.read().split()
+        return (int(fields[1]) - int(fields[2])) * os.sysconf("SC_PAGE_SIZE")
     except (OSError, ValueError, IndexError):
         return 0

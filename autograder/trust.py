@@ -41,6 +41,9 @@ def create_key(path):
 def read_key(path):
     try:
         key = Path(path).read_bytes()
+    except FileNotFoundError:
+        raise KeyFileError(f"there is no key {path}: make it once with `python -m autograder key "
+                           f"{path}`") from None
     except OSError as problem:
         raise KeyFileError(f"cannot read the key {path}: {problem.strerror}") from None
     if len(key) < KEY_BYTES:

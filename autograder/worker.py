@@ -6,8 +6,11 @@ keeps the points of the cells already judged. This process never runs student co
 does, in its sandbox); what it reads from the kernel is capped in execute.py.
 """
 import ctypes
+import hashlib
+import os
 import signal
 import tempfile
+from pathlib import Path
 
 import nbformat
 
@@ -17,17 +20,20 @@ from .submission import UnreadableNotebook, build_graded_notebook, cells_grading
 from .verdict import apply_verdicts, cell_result, cell_results, judge_test_cell
 
 PR_SET_PDEATHSIG = 1
+MAX_NOTEBOOK_BYTES = 64 << 20   # a notebook's file; a larger one is refused, never read into memory
 
 
-def _become_worker(scratch):
+def _become_worker(scratch, parent):
     """Die with the parent, leave Ctrl-C to the supervisor, keep temporary files in `scratch`
     (which the supervisor removes whatever happens), one thread for the judges' references."""
-    import torch
-
     try:
         ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
     except (OSError, AttributeError):
         pass
+    if os.getppid() != parent:     # the grader died before the signal was set: nothing to do
+        os._exit(1)
+    import torch
+
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     tempfile.tempdir = str(scratch)
     torch.set_num_threads(1)
@@ -36,10 +42,13 @@ def _become_worker(scratch):
 def grade_submission(job, send):
     """Grade `job` (see supervise.Job); `send(kind, payload)` reports "cell" results as they are
     judged and the final "done" outcome (a plain dict)."""
+    raw = _snapshot(job.path, send)
+    if raw is None:
+        return
     released = nbformat.read(str(job.released), as_version=4)
     solution = nbformat.read(str(job.solution), as_version=4)
     try:
-        graded = build_graded_notebook(job.raw, released, solution)
+        graded = build_graded_notebook(raw, released, solution)
     except UnreadableNotebook as problem:
         send("done", {"broken": str(problem)})
         return
@@ -69,9 +78,31 @@ def grade_submission(job, send):
                                 for i in execution.incidents]})
 
 
-def main(connection, job):
-    """The worker process's entry point: grade `job`, sending over `connection`."""
-    _become_worker(job.scratch)
+def _snapshot(path, send):
+    """The notebook's bytes, read once here (what is graded); their sha256 goes to the grader
+    first, so the result is bound to them even if the worker is stopped later. None (and the
+    outcome sent) when the file is gone or too large."""
+    try:
+        size = Path(path).stat().st_size
+        if size > MAX_NOTEBOOK_BYTES:
+            send("read", "")
+            send("done", {"broken": f"The file is {size / (1 << 20):.0f} MiB; a notebook is graded "
+                                    f"up to {MAX_NOTEBOOK_BYTES >> 20} MiB (clear its outputs and "
+                                    f"submit again)."})
+            return None
+        raw = Path(path).read_bytes()
+    except OSError as problem:
+        send("done", {"vanished": f"the file could not be read ({problem.strerror}); it is graded "
+                                  f"on the next run"})
+        return None
+    send("read", hashlib.sha256(raw).hexdigest())
+    return raw
+
+
+def main(connection, job, parent):
+    """The worker process's entry point: grade `job`, sending over `connection`; `parent` is the
+    grader's pid (the worker ends itself if that is no longer its parent)."""
+    _become_worker(job.scratch, parent)
 
     def send(kind, payload):
         connection.send((kind, payload))

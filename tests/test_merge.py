@@ -80,3 +80,15 @@ def test_a_key_is_made_once_and_kept(tmp_path):
     assert len(first) == 32 and (path.stat().st_mode & 0o777) == 0o600
     assert create_key(path).read_bytes() == first
 
+
+
+def test_grade_refuses_a_course_key_that_does_not_exist(tmp_path):
+    """A typo in --key must not give a part a key of its own (merge would refuse it only after all
+    the grading): one line, exit 2, nothing made."""
+    missing = tmp_path / "typo.key"
+    (tmp_path / "subs").mkdir()
+    done = subprocess.run([sys.executable, "-m", "autograder", "grade", str(tmp_path / "subs"), "--out",
+                           str(tmp_path / "out"), "--key", str(missing), "--quiet"],
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 2 and "there is no key" in done.stderr and "Traceback" not in done.stderr
+    assert not missing.exists()

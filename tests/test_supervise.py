@@ -134,3 +134,28 @@ def test_a_workers_kernel_cgroups_are_made_beside_its_own_not_inside():
     assert all(not folder.exists() for folder in worker.folders.values()), "the worker's cgroup stayed"
     for kernel, mine in zip(kernel_folders.split(), sorted(str(f) for f in worker.folders.values())):
         assert Path(kernel).parent == Path(mine).parent, (kernel, mine)
+
+
+def test_a_class_of_workers_leaves_no_open_file_behind(tmp_path):
+    """Every ended worker's pipe and process handle are closed: a class of hundreds must not run
+    the grader out of file descriptors."""
+    import os
+
+    before = len(os.listdir("/proc/self/fd"))
+    outcomes, _ = run(tmp_path, targets.finishes, count=12)
+    assert len(outcomes) == 12
+    assert len(os.listdir("/proc/self/fd")) <= before
+
+
+def test_an_oversized_notebook_is_refused_without_being_read(tmp_path, monkeypatch):
+    from autograder import worker
+
+    monkeypatch.setattr(worker, "MAX_NOTEBOOK_BYTES", 100)
+    path = tmp_path / "big.ipynb"
+    path.write_bytes(b"x" * 101)
+    sent = []
+    assert worker._snapshot(path, lambda kind, payload: sent.append((kind, payload))) is None
+    assert sent[0] == ("read", "") and "MiB" in sent[1][1]["broken"]
+    path.unlink()
+    assert worker._snapshot(path, lambda kind, payload: sent.append((kind, payload))) is None
+    assert "graded on the next run" in sent[-1][1]["vanished"]

@@ -139,3 +139,21 @@ def test_submission_text_reaches_no_terminal_or_csv_with_a_control_character(tex
     row = Row("s", "a", 0, 10, "graded", reason=text, notes=text, notebook=text)
     assert row.reason == row.notes == row.notebook == shown
     assert csv_cell("=HYPERLINK(\"x\")") == "'=HYPERLINK(\"x\")" and csv_cell("fine") == "fine"
+
+
+def test_a_kernels_execution_count_cannot_break_the_notebook():
+    """nbclient copies any message's execution_count into the cell; a string there would make the
+    page's validation fail and the row a grader-error."""
+    import nbformat
+
+    from autograder.execute import CappedClient
+
+    notebook = nbf.new_notebook(cells=[nbf.new_code_cell("print(1)")])
+    client = CappedClient(notebook)
+    client.reset_execution_trackers()      # what nbclient does as a run starts,
+    client.clear_before_next_output = False  # and as each cell starts
+    message = {"msg_type": "stream", "header": {"msg_type": "stream"}, "parent_header": {},
+               "content": {"name": "stdout", "text": "hi", "execution_count": "x"}}
+    client.process_message(message, notebook.cells[0], 0)
+    assert notebook.cells[0].execution_count is None
+    nbformat.validate(notebook)
