@@ -7,8 +7,8 @@ in a spreadsheet. Every such text passes through here before it is printed or wr
 import re
 
 # C0 and C1 controls (tab and newline are folded to spaces first), DEL, and the Unicode format
-# characters that reorder or hide text (bidi overrides and isolates, zero-width marks).
-_UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u200b-\u200f\u2028\u2029\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]")
+# characters that reorder or hide text (bidi overrides, isolates and marks, zero-width marks).
+_UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200b-\u200f\u2028\u2029\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]")
 _FORMULA_START = ("=", "+", "-", "@")
 
 

@@ -128,13 +128,14 @@ def test_what_a_test_cell_displays_is_not_kept_as_a_result():
 # ---------------------------------------------------------------------------------------------
 # Text from a submission, wherever it is shown
 
-@pytest.mark.parametrize("text", ["\x1b[2K\r10/10 \x1b[32mPASS\x1b[0m", "a\u202eb", "x\x00y\x07", "é ok"])
+@pytest.mark.parametrize("text", ["\x1b[2K\r10/10 \x1b[32mPASS\x1b[0m", "a\u202eb", "a\u061cb", "x\x00y\x07", "é ok"])
 def test_submission_text_reaches_no_terminal_or_csv_with_a_control_character(text):
     from autograder.grade import Row
     from autograder.printable import csv_cell, one_line
 
     shown = one_line(text)
-    assert not any(ord(c) < 32 or 0x7f <= ord(c) < 0xa0 or 0x202a <= ord(c) <= 0x202e for c in shown)
+    assert not any(ord(c) < 32 or 0x7f <= ord(c) < 0xa0 or 0x202a <= ord(c) <= 0x202e or ord(c) == 0x61c
+                   for c in shown)
     assert shown == one_line(shown), "escaping twice changes nothing"
     row = Row("s", "a", 0, 10, "graded", reason=text, notes=text, notebook=text)
     assert row.reason == row.notes == row.notebook == shown
