@@ -92,6 +92,10 @@ def merge(parts, out, key):
         signer.key()
     except KeyFileError as problem:
         raise MergeError(str(problem)) from None
+    target = Path(out).resolve()
+    for part in parts:
+        if Path(part).resolve() == target:
+            raise MergeError(f"--out {out} is one of the parts: merge into a folder of its own")
     found = collect(parts, signer)
     with sole_writer(out):
         return _write_merged(found, out, key, signer)

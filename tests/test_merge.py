@@ -92,3 +92,11 @@ def test_grade_refuses_a_course_key_that_does_not_exist(tmp_path):
                           capture_output=True, text=True, timeout=300)
     assert done.returncode == 2 and "there is no key" in done.stderr and "Traceback" not in done.stderr
     assert not missing.exists()
+
+
+def test_merging_into_one_of_the_parts_is_refused(tmp_path, course_key):
+    part = make_part(tmp_path / "p1", course_key, "ada")
+    from autograder.merge import merge
+
+    with pytest.raises(MergeError, match="is one of the parts"):
+        merge([part], part, course_key)
