@@ -48,6 +48,10 @@ class Limits:
                              file_bytes=int(self.file_gib * GiB))
 
 
+# A dead kernel, or a message from it that no client could read (a hostile kernel sends any bytes).
+KERNEL_FAILURES = (DeadKernelError, RecursionError, ValueError, KeyError, TypeError, AttributeError)
+
+
 @dataclass
 class Incident:
     cell_index: int
@@ -288,9 +292,8 @@ def run_notebook(notebook, limits=Limits(), only=None, on_cell=None):
     while index < len(notebook.cells):
         remaining = deadline - time.monotonic()
         if remaining <= 1:
-            for later in range(index, len(notebook.cells)):
-                _skip(notebook, later, execution.incidents, "budget",
-                      f"not run: the notebook used up its {limits.budget:.0f} s budget")
+            _skip_rest(notebook, index, execution.incidents, "budget",
+                       f"not run: the notebook used up its {limits.budget:.0f} s budget")
             break
         sandbox = Sandbox(limits.sandbox_limits(), threads=limits.threads, enabled=limits.sandbox)
         context = bounded_context(limits)
@@ -300,17 +303,15 @@ def run_notebook(notebook, limits=Limits(), only=None, on_cell=None):
             with client.setup_kernel():
                 sandbox.lock_runtime()
                 if not _replay(client, notebook, completed, deadline):
-                    for later in range(index, len(notebook.cells)):
-                        _skip(notebook, later, execution.incidents, "replay failed",
-                              "not run: the kernel could not be brought back to this point")
+                    _skip_rest(notebook, index, execution.incidents, "replay failed",
+                               "not run: the kernel could not be brought back to this point")
                     break
                 index, restart = _run_cells(client, sandbox, notebook, index, only, limits,
                                             deadline, completed, execution, on_cell)
         except RuntimeError as error:       # the kernel died while starting (a limit, a crash)
             limit = sandbox.tripped
-            for later in range(index, len(notebook.cells)):
-                _skip(notebook, later, execution.incidents, "limit" if limit else "kernel died",
-                      f"not run: the kernel could not start ({limit or error})")
+            _skip_rest(notebook, index, execution.incidents, "limit" if limit else "kernel died",
+                       f"not run: the kernel could not start ({limit or error})")
             break
         finally:
             _collect(client, execution)
@@ -348,8 +349,7 @@ def _run_cells(client, sandbox, notebook, index, only, limits, deadline, complet
         problem = None
         try:
             timed_out = client.run_cell(cell, index)
-        except (DeadKernelError, RecursionError, ValueError, KeyError, TypeError,
-                AttributeError) as error:
+        except KERNEL_FAILURES as error:
             if not isinstance(error, DeadKernelError):   # messages no client could read
                 sandbox.tripped = sandbox.tripped or (
                     f"the kernel sent a message the grader cannot read ({type(error).__name__})")
@@ -388,6 +388,12 @@ def _skip(notebook, index, incidents, kind, message):
         incidents.append(Incident(index, kind, message))
 
 
+def _skip_rest(notebook, index, incidents, kind, message):
+    """Mark every code cell from `index` on as not run, with `message`."""
+    for later in range(index, len(notebook.cells)):
+        _skip(notebook, later, incidents, kind, message)
+
+
 def _replay(client, notebook, completed, deadline):
     """Re-run the cells that completed before a restart, discarding their new outputs."""
     for index in completed:
@@ -398,7 +404,7 @@ def _replay(client, notebook, completed, deadline):
         try:
             if client.run_cell(replay, index):
                 return False
-        except (DeadKernelError, RecursionError, ValueError, KeyError, TypeError, AttributeError):
+        except KERNEL_FAILURES:
             return False
         finally:
             client.forget_records(index)    # the cell's verdict is its first run's, not a replay's

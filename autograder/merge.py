@@ -8,7 +8,6 @@ merge refuse before it writes anything. The merged OUT gets the same grades.csv 
 the whole class, the pages, the results (signed with the course key) and one gradebook filled
 with the judge's cell results.
 """
-import hashlib
 import json
 import shutil
 from dataclasses import dataclass
@@ -16,7 +15,7 @@ from pathlib import Path
 
 import nbformat
 
-from .grade import ClassGrader, Row, atomic_write, sole_writer
+from .grade import ClassGrader, Row, atomic_write, digest, sole_writer
 from .trust import KeyFileError, Signer
 
 
@@ -29,10 +28,6 @@ class _Result:
     part: Path
     payload: dict
     row: Row
-
-
-def _sha256(path):
-    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
 
 
 def part_results(part, signer):
@@ -57,11 +52,11 @@ def _check_files(result):
     pages = result.part / "feedback" / row.student_id / row.assignment
     for name, expected in payload.get("pages", {}).items():
         page = pages / name
-        if Path(name).name != name or not page.is_file() or _sha256(page) != expected:
+        if Path(name).name != name or not page.is_file() or digest(page) != expected:
             raise MergeError(f"{page} is missing or differs from what its grader signed")
     if payload.get("executed"):
         executed = _executed_path(result)
-        if not executed.is_file() or _sha256(executed) != payload["executed"]:
+        if not executed.is_file() or digest(executed) != payload["executed"]:
             raise MergeError(f"{executed} is missing or differs from what its grader signed")
 
 

@@ -148,7 +148,8 @@ class Supervisor:
 
     def _confine(self, pid):
         """Put the worker into a cgroup of its own: memory (its kernel's messages included) and
-        one CPU; None where cgroups are unavailable (the RSS watch in _settle remains)."""
+        one CPU; None where cgroups are unavailable (the watch of its private memory in _settle
+        remains)."""
         from .cgroup import Cgroup
 
         cgroup = Cgroup.create(name="grading worker", memory_bytes=self.memory_bytes, pids=1024, cpus=1)
@@ -190,24 +191,24 @@ class Supervisor:
                        f"{self.limits.grace:.0f} s to start and judge)")
         if state.cgroup is None and _private_memory(state.process.pid) > self.memory_bytes:
             self._kill(state)
-            return self._stopped(
-                state, f"stopped: the kernel sent the grader more than it keeps (its grading "
-                       f"process passed {self.limits.worker_memory_gib:g} GiB)")
+            return self._out_of_memory(state)
         if state.process.is_alive():
             return None
         self._read(state)               # it may have finished just now
         if state.outcome is not None:
             return state.outcome
         if state.cgroup is not None and state.cgroup.oom_killed():
-            return self._stopped(
-                state, f"stopped: the kernel sent the grader more than it keeps (its grading "
-                       f"process reached its {self.limits.worker_memory_gib:g} GiB)")
+            return self._out_of_memory(state)
         if state.crash:
             return {"crash": state.crash.splitlines()[0]}
         if state.attempt < 2:
             return "retry"
         return {"crash": f"the grading process of this notebook died twice "
                          f"(exit code {state.process.exitcode})"}
+
+    def _out_of_memory(self, state):
+        return self._stopped(state, f"stopped: the kernel sent the grader more than it keeps (its "
+                                    f"grading process reached {self.limits.worker_memory_gib:g} GiB)")
 
     @staticmethod
     def _stopped(state, why):

@@ -113,16 +113,20 @@ def judge_test_cell(notebook, index, solution_sources, execution):
     return meta.get("grade_id"), passed, one_line(reason)
 
 
-def apply_verdicts(notebook, solution_sources, execution):
+def apply_verdicts(notebook, solution_sources, execution, judged_before=None):
     """Score every graded cell of the executed `notebook` by its records; returns the verdicts
     {grade_id: (passed, reason)}.
 
     `solution_sources` maps grade ids to the trusted test sources; `execution` (execute.Execution)
     holds the records each cell sent, the cells that overflowed, and the incidents.
+    `judged_before` ({index: judge_test_cell's result}) holds the cells already judged as they
+    finished: their records and the incidents before them no longer change, so they are not
+    judged again (a judge reruns reference computations).
     """
     verdicts = {}
     for index, cell in enumerate(notebook.cells):
-        judged = judge_test_cell(notebook, index, solution_sources, execution)
+        judged = (judged_before or {}).get(index) or judge_test_cell(notebook, index,
+                                                                      solution_sources, execution)
         if judged is None:
             continue
         grade_id, passed, reason = judged

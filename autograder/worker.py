@@ -56,15 +56,18 @@ def grade_submission(job, send):
     tests = {c.metadata["nbgrader"]["grade_id"]: c.source for c in solution.cells
              if c.metadata.get("nbgrader", {}).get("grade")}
 
+    judged = {}     # index -> verdict, as each test cell finished
+
     def judged_so_far(index, execution):
-        judged = judge_test_cell(notebook, index, tests, execution)
-        if judged is not None:
-            grade_id, passed, reason = judged
+        verdict = judge_test_cell(notebook, index, tests, execution)
+        if verdict is not None:
+            judged[index] = verdict
+            grade_id, passed, reason = verdict
             send("cell", cell_result(notebook.cells[index], passed, reason))
 
     execution = run_notebook(notebook, limits, only=cells_grading_needs(notebook),
                              on_cell=judged_so_far)
-    cells = cell_results(notebook, apply_verdicts(notebook, tests, execution))
+    cells = cell_results(notebook, apply_verdicts(notebook, tests, execution, judged))
     page, _ = render(notebook, job.assignment, job.student, cells)
     notes = graded.warnings + [f"output of cell {i} cut at {limits.output_chars} characters"
                                for i in sorted(execution.truncated)]

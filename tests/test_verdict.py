@@ -158,3 +158,21 @@ def test_a_kernels_execution_count_cannot_break_the_notebook():
     client.process_message(message, notebook.cells[0], 0)
     assert notebook.cells[0].execution_count is None
     nbformat.validate(notebook)
+
+
+def test_a_cell_judged_as_it_finished_is_not_judged_again(monkeypatch):
+    """The worker judges each test cell when it finishes; the notebook's verdicts reuse those
+    (a judge reruns reference computations) and judge only the cells never judged."""
+    from autograder import verdict
+    from autograder.execute import Execution
+
+    notebook = graded_notebook()
+    tests = {c.metadata["nbgrader"]["grade_id"]: c.source for c in notebook.cells[2:]}
+    execution = Execution([], {2: [record(RIGHT)], 3: [record(WRONG)]}, set(), set())
+    first = verdict.judge_test_cell(notebook, 2, tests, execution)
+    judged = []
+    real = verdict.judge_cell
+    monkeypatch.setattr(verdict, "judge_cell", lambda *a, **k: judged.append(a) or real(*a, **k))
+    verdicts = verdict.apply_verdicts(notebook, tests, execution, {2: first})
+    assert len(judged) == 1, "only the cell not judged before is judged"
+    assert verdicts["tests1"] == (True, "") and verdicts["tests2"][0] is False
