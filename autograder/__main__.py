@@ -75,6 +75,9 @@ def main(argv=None):
                        help="grade only the K-th of N disjoint parts of the class (K from 1)")
     grade.add_argument("--key", default=None, metavar="FILE",
                        help="sign results with this course key (made by `key`; default: OUT/.grader-key)")
+    grade.add_argument("--cold-kernels", action="store_true",
+                       help="start every kernel from scratch instead of forking it from a warm "
+                            "template (slower; the same sandbox)")
     add_limits(grade)
 
     key = commands.add_parser("key", help="create a course key for sharded grading (once)")
@@ -111,7 +114,8 @@ def main(argv=None):
         from .grade import ClassGrader, print_table
 
         grader = ClassGrader(args.out, jobs=args.jobs, force=args.force,
-                             progress=not args.quiet, shard=args.shard, key=args.key)
+                             progress=not args.quiet, shard=args.shard, key=args.key,
+                             warm=not args.cold_kernels)
         grader.limits.cell_timeout, grader.limits.budget = args.cell_timeout, args.budget
         if not apply_limits(grader.limits, args):
             return 2

@@ -272,24 +272,24 @@ class Cgroup:
         return made
 
     # joining ----------------------------------------------------------------------------------
-    def _procs_files(self):
+    def procs_files(self):
         return [str(folder / "cgroup.procs") for folder in dict.fromkeys(self.folders.values())]
 
     def join_argv(self, argv):
         """`argv` run by a /bin/sh that first moves itself into this cgroup (exit 125 if it cannot)."""
         script = ('while [ "$1" != "--" ]; do echo 0 > "$1" || exit 125; shift; done; '
                   'shift; exec "$@"')
-        return ["/bin/sh", "-c", script, "cgroup-join"] + self._procs_files() + ["--"] + list(argv)
+        return ["/bin/sh", "-c", script, "cgroup-join"] + self.procs_files() + ["--"] + list(argv)
 
     def add(self, pid):
         """Move process `pid` (not its existing children) into this cgroup."""
-        for procs in self._procs_files():
+        for procs in self.procs_files():
             _write(procs, pid)
 
     def procs(self):
         """The pids in this cgroup (every hierarchy's, for v1)."""
         found = set()
-        for procs in self._procs_files():
+        for procs in self.procs_files():
             for line in (_read(procs) or "").split():
                 if line.isdigit():
                     found.add(int(line))

@@ -3,9 +3,13 @@
 nbgrader's feedback shows every test cell in full, hidden tests included, and the tracebacks
 point into the checks module. We keep what a student can act on: the visible tests, and for
 each failure one line with the message (expected, got, likely cause).
+
+Pages are rendered from one Jinja2 template (feedback.html.j2), not nbconvert's HTML exporter: a
+page then costs milliseconds instead of a second, and shows only text and raster images. The
+HideHiddenTests preprocessor is for nbgrader's own feedback command (formgrader).
 """
-import copy
 import re
+from pathlib import Path
 
 from nbconvert.preprocessors import Preprocessor
 from traitlets import Bool
@@ -55,86 +59,90 @@ class HideHiddenTests(Preprocessor):
         return cell, resources
 
 
-class ScoresFromVerdicts(Preprocessor):
-    """What nbgrader's GetGrades reads from the gradebook, taken from the judge's cell results
-    (resources["nbgrader"]["cells"]), so the page shows the points the judge decided and can be
-    rendered in a worker without touching the gradebook."""
-
-    enabled = Bool(True)
-
-    def preprocess(self, nb, resources):
-        from nbgrader import utils
-
-        judged = {cell["grade_id"]: cell for cell in resources["nbgrader"]["cells"]}
-        total = maximum = 0.0
-        for cell in nb.cells:
-            meta = cell.metadata.get("nbgrader", {})
-            if meta.get("solution"):
-                unanswered = meta.get("checksum") == utils.compute_checksum(cell)
-                meta["comment"] = "No response." if unanswered else None
-            if meta.get("grade"):
-                result = judged.get(meta.get("grade_id"))
-                points = float(meta.get("points", 0))
-                meta["score"] = result["score"] if result else (None if meta.get("solution") else 0.0)
-                meta["points"] = points
-                total, maximum = total + (meta["score"] or 0.0), maximum + points
-        resources["nbgrader"].update(score=total, max_score=maximum, late_penalty=0)
-        return nb, resources
+_PAGE = None
+BASE64 = re.compile(r"[A-Za-z0-9+/=\s]*")
 
 
-_EXPORTER = None
+def _page():
+    """The page template (feedback.html.j2), loaded once per process; every value is escaped."""
+    global _PAGE
+    if _PAGE is None:
+        import jinja2
+
+        environment = jinja2.Environment(
+            loader=jinja2.FileSystemLoader(str(Path(__file__).parent)),
+            autoescape=True, trim_blocks=True, lstrip_blocks=True, undefined=jinja2.StrictUndefined)
+        environment.filters["points"] = lambda value: f"{float(value or 0):g}"
+        _PAGE = environment.get_template("feedback.html.j2")
+    return _PAGE
 
 
-def render(notebook, assignment, student, cells):
-    """(html, score) of the feedback page for an executed notebook, built like nbgrader's, with
-    the points of `cells` (the judge's results, as verdict.cell_results gives them)."""
-    import os
-
-    import nbgrader
-    from nbconvert.exporters import HTMLExporter
-    from nbconvert.preprocessors import CSSHTMLHeaderPreprocessor
-    from traitlets.config import Config
-
-    global _EXPORTER
-    if _EXPORTER is None:  # one per worker process: building it costs more than a page
-        formgrader = os.path.join(os.path.dirname(nbgrader.__file__), "server_extensions", "formgrader")
-        config = Config()
-        config.HTMLExporter.template_name = "feedback"
-        config.HTMLExporter.extra_template_basedirs = [os.path.join(formgrader, "templates")]
-        config.HTMLExporter.extra_template_paths = [
-            os.path.join(formgrader, "static", "node_modules", "bootstrap", "dist", "css")]
-        _EXPORTER = HTMLExporter(config=config)
-        for preprocessor in (ScoresFromVerdicts, HideHiddenTests, CSSHTMLHeaderPreprocessor):
-            _EXPORTER.register_preprocessor(preprocessor(enabled=True), enabled=True)
-    resources = {"nbgrader": {"notebook": assignment, "assignment": assignment, "student": student,
-                              "cells": cells}}
-    html, resources = _EXPORTER.from_notebook_node(copy.deepcopy(notebook), resources=resources)
-    return html, resources["nbgrader"]["score"]
+def prepare():
+    """Compile the page template and load the markdown renderer now (see worker.prepare)."""
+    _page()
+    _markdown("")
 
 
-def summary_html(cells):
-    """The summary a page opens with: each graded cell, passed or failed, its points and the one
-    line saying why, linked to the cell below. `cells` as verdict.cell_results gives them."""
-    import html
+def _markdown(text):
+    """Markdown as HTML with any raw HTML in it escaped and harmful links dropped (mistune)."""
+    import mistune
 
-    rows = []
-    for cell in cells:
-        mark, style = ("&#10003; passed", "success") if cell["passed"] else ("&#10007; failed", "danger")
-        rows.append(f'<tr class="{style}"><td><a href="#{html.escape(cell["grade_id"], quote=True)}">'
-                    f'{html.escape(cell["grade_id"])}</a></td><td style="white-space:nowrap">{mark}</td>'
-                    f'<td style="white-space:nowrap">{cell["score"]:g} / {cell["points"]:g}</td>'
-                    f'<td>{html.escape(cell["reason"]) or "&mdash;"}</td></tr>')
-    return ('<div id="toc" class="summary"><table class="table table-condensed">'
-            '<tr><th>test</th><th>result</th><th>points</th><th>why (likely cause)</th></tr>'
-            + "".join(rows) + "</table></div>")
+    return mistune.create_markdown(escape=True)(text)
 
 
-TOC = re.compile(r'<div id="toc">.*?</div>', re.DOTALL)
+def _text(value):
+    return "".join(value) if isinstance(value, list) else str(value or "")
 
 
-def with_summary(page, cells):
-    """The page with nbgrader's list of test cells replaced by our summary."""
-    summary = summary_html(cells)
-    if TOC.search(page):
-        return TOC.sub(lambda _: summary, page, count=1)
-    return page.replace("<body>", "<body>" + summary, 1)
+def _output(output, index):
+    """One output as the page shows it: text, an error line, or an image with alt text."""
+    shown = {"kind": "result", "text": "", "image": None, "mime": None, "alt": None}
+    kind = output.get("output_type")
+    if kind == "stream":
+        return {**shown, "kind": "stderr" if output.get("name") == "stderr" else "stream",
+                "text": _text(output.get("text"))}
+    if kind == "error":
+        return {**shown, "kind": "error", "text": short_error(dict(output))["traceback"][0]}
+    data = inert(dict(output)).get("data", {})
+    for mime in ("image/png", "image/jpeg"):
+        image = _text(data.get(mime)).strip()
+        if image and BASE64.fullmatch(image):
+            alt = _text(data.get("text/plain")).strip() or f"an image shown by cell {index}"
+            return {**shown, "image": "".join(image.split()), "mime": mime, "alt": alt[:300]}
+    return {**shown, "text": _text(data.get("text/plain"))}
+
+
+def _cells(notebook, results):
+    """The notebook's cells as the page shows them: hidden test code replaced, outputs inert."""
+    by_id = {result["grade_id"]: result for result in results}
+    shown = []
+    for index, cell in enumerate(notebook.cells):
+        meta = cell.metadata.get("nbgrader", {})
+        grade_id = meta.get("grade_id") if (meta.get("grade") or meta.get("solution")) else None
+        entry = {"grade_id": grade_id, "result": by_id.get(grade_id) if meta.get("grade") else None,
+                 "answer": bool(meta.get("solution")), "markdown": None, "source": "",
+                 "count": None, "outputs": []}
+        if cell.cell_type == "markdown":
+            entry["markdown"] = _markdown(_text(cell.source))
+        elif cell.cell_type == "code":
+            entry.update(source=hide_hidden_tests(_text(cell.source)), count=cell.get("execution_count"),
+                         outputs=[_output(o, index) for o in cell.get("outputs", [])])
+        else:
+            continue
+        shown.append(entry)
+    return shown
+
+
+def render(notebook, assignment, student, results, notes=()):
+    """The feedback page (HTML) of an executed notebook: the summary of `results` (the judge's
+    cell results, as verdict.cell_results gives them) at the top, then every cell as graded."""
+    score = sum(r["score"] for r in results)
+    maximum = sum(r["points"] for r in results)
+    return _page().render(assignment=assignment, student=student, score=score, max_score=maximum,
+                          notes=list(notes), results=results, cells=_cells(notebook, results))
+
+
+def plain_page(assignment, student, score, max_score, results=(), notes=()):
+    """The page of a submission without an executed notebook (broken, or stopped half-way)."""
+    return _page().render(assignment=assignment, student=student, score=score, max_score=max_score,
+                          notes=[n for n in notes if n], results=list(results), cells=[])

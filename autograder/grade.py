@@ -8,7 +8,6 @@ interrupted run resumes where it stopped).
 import contextlib
 import csv
 import hashlib
-import html
 import io
 import json
 import math
@@ -23,7 +22,7 @@ import nbformat
 
 from .course import SOLUTIONS, assignment_ids, build_course
 from .execute import Limits
-from .feedback import summary_html
+from . import feedback
 from .gradebook import Recorder
 from .printable import csv_cell, one_line
 from .supervise import Job, Supervisor
@@ -117,10 +116,8 @@ def shard_of(student, parts):
 
 def plain_page(row, cells=(), why="Your notebook could not be graded."):
     """The page of a submission without an executed notebook: broken, or stopped half-way."""
-    return ("<!DOCTYPE html><html><head><meta charset='utf-8'><title>Feedback</title></head>"
-            f"<body><h1>{html.escape(row.assignment)}: {row.score:g} / {row.max_score:g}</h1>"
-            + (summary_html(cells) if cells else "")
-            + f"<p>{html.escape(why)}</p><p>{html.escape(row.reason)}</p></body></html>")
+    return feedback.plain_page(row.assignment, row.student_id, row.score, row.max_score, cells,
+                               [why, row.reason])
 
 
 class GraderFailure(RuntimeError):
@@ -163,8 +160,9 @@ class ClassGrader:
     """Grades one class into OUT; reuses what an earlier run of the same course left there."""
 
     def __init__(self, out, jobs=None, force=False, limits=None, progress=True, shard=None,
-                 assignments=None, key=None):
+                 assignments=None, key=None, warm=True):
         self.out = Path(out)
+        self.warm = warm                    # kernels forked from a warm template (template.py)
         self.jobs = jobs or os.cpu_count() or 1
         self.force = force
         self.limits = limits or Limits(threads=max(1, (os.cpu_count() or 1) // self.jobs))
@@ -375,7 +373,7 @@ class ClassGrader:
         if jobs:
             self._announce(len(jobs))
         said = False
-        with contextlib.closing(Supervisor(self.jobs, self.limits).run(jobs)) as outcomes:
+        with contextlib.closing(Supervisor(self.jobs, self.limits, warm=self.warm).run(jobs)) as outcomes:
             for job, outcome in outcomes:   # closing: Ctrl-C in settle() ends the workers at once
                 if outcome.get("enforcement") and not said and self.progress:
                     print(f"sandbox: {outcome['enforcement']}", file=sys.stderr, flush=True)

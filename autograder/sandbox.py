@@ -206,9 +206,10 @@ class Sandbox:
     """One kernel's sandbox: its folders on the host, its user id, its cgroup, its seccomp filter,
     its command, and the watchdog that names (or, without a cgroup, enforces) its limits."""
 
-    def __init__(self, limits=None, threads=0, enabled=True, parent_dir=None):
+    def __init__(self, limits=None, threads=0, enabled=True, parent_dir=None, template=None):
         """`parent_dir`: where its host folder goes (default: tempfile.gettempdir()), so that a
-        supervisor can remove the folders of a worker it killed."""
+        supervisor can remove the folders of a worker it killed. `template`: the socket of a warm
+        kernel template (template.py), used when this sandbox can take a forked kernel."""
         self.limits = limits or SandboxLimits()
         self.threads = threads
         self.enabled = enabled
@@ -244,6 +245,9 @@ class Sandbox:
                     self.no_seccomp = seccomp.problem() or f"the filter could not be built: {error}"
             elif enabled:
                 self.no_seccomp = "turned off"
+            # a forked kernel needs a user id and a cgroup of its own (template.py says why)
+            self.template = (template if template and self.uid is not None and self.cgroup is not None
+                             else None)
         except BaseException:
             self.close()
             raise
@@ -267,6 +271,8 @@ class Sandbox:
             text = f"limits by watchdog (no cgroup: {self.no_cgroup})"
         text += "; seccomp on" if self.seccomp_file else f"; seccomp off ({self.no_seccomp})"
         text += "; namespaces pid/net/ipc/uts/mount"
+        if self.template:
+            text += "; warm kernel (forked from the template)"
         if self.uid is None:
             text += "; no user id of its own (not root)"
         return text
@@ -357,6 +363,22 @@ class Sandbox:
         if self.cgroup is not None:
             argv = self.cgroup.join_argv(argv)
         return argv
+
+    # warm kernels -----------------------------------------------------------------------------
+    HOLDER = ["/bin/sh", "-c", "echo ready && exec cat >/dev/null"]
+
+    def holder_command(self):
+        """The sandbox with nothing but a holder in it: it says "ready" once bubblewrap has built
+        everything, and ends (taking the sandbox with it) when the kernel's end of its stdin pipe
+        closes, as a kernel started cold ends its sandbox when it exits."""
+        return self.command(self.HOLDER)
+
+    def kernel_request(self, kernel_args):
+        """What the template needs to make the kernel of this sandbox (template_process.py)."""
+        return {"cgroup_procs": [str(p) for p in self.cgroup.procs_files()], "uid": self.uid,
+                "file_bytes": self.limits.file_bytes, "env": self.environment(),
+                "argv": list(kernel_args), "threads": self.threads,
+                "seccomp": self.seccomp_file is not None}
 
     @staticmethod
     def _gpu():
@@ -526,16 +548,62 @@ class SandboxedKernelManager(AsyncKernelManager):
         self.sandbox.prepare_connection_file(self.connection_file)
 
     def format_kernel_cmd(self, extra_arguments=None):
-        return self.sandbox.command(super().format_kernel_cmd(extra_arguments))
+        argv = super().format_kernel_cmd(extra_arguments)
+        self._kernel_args = argv[3:] if argv[1:3] == ["-m", "ipykernel_launcher"] else None
+        if self.sandbox.template and self._kernel_args is not None:
+            return self.sandbox.holder_command()
+        return self.sandbox.command(argv)
 
     async def _async_launch_kernel(self, kernel_cmd, **kw):
         kw["env"] = self.sandbox.environment()
         kw["stdout"] = kw["stderr"] = subprocess.DEVNULL   # what it writes to its fds is not ours
         kw["cwd"] = str(self.sandbox.scratch)    # bubblewrap's own; the kernel's is /tmp inside
-        await super()._async_launch_kernel(kernel_cmd, **kw)
+        if not (self.sandbox.template and self._kernel_args is not None):
+            await super()._async_launch_kernel(kernel_cmd, **kw)
+            self._watch()
+            return
+        holder_in, kernel_end = os.pipe()
+        try:
+            kw["stdin"], kw["stdout"] = holder_in, subprocess.PIPE
+            await super()._async_launch_kernel(kernel_cmd, **kw)
+            os.close(holder_in)
+            holder_in = None
+            self._watch()
+            self._fork_kernel(kernel_end)
+        finally:
+            for fd in (holder_in, kernel_end):
+                if fd is not None:
+                    os.close(fd)
+
+    def _watch(self):
         process = getattr(self.provisioner, "process", None)
         if process is not None:
             self.sandbox.watch(process.pid)
+
+    def _fork_kernel(self, kernel_end):
+        """Wait for the holder's "ready", then have the template fork this sandbox's kernel."""
+        from .template import _read_line, request_kernel
+
+        process = self.provisioner.process
+        timeout = 60.0
+        if _read_line(process.stdout, timeout) != "ready":
+            raise RuntimeError(f"the sandbox did not start ({self.sandbox.tripped or 'no holder'})")
+        holder = _holder_pid(process.pid)
+        if holder is None:
+            raise RuntimeError("the sandbox's holder vanished")
+        request_kernel(self.sandbox.template, holder, kernel_end,
+                       self.sandbox.kernel_request(self._kernel_args), timeout)
+
+
+def _holder_pid(pid):
+    """The holder: the one process without children below bubblewrap `pid` once it said ready."""
+    import psutil
+
+    try:
+        leaves = [p for p in psutil.Process(pid).children(recursive=True) if not p.children()]
+    except psutil.NoSuchProcess:
+        return None
+    return leaves[-1].pid if len(leaves) == 1 else None
 
 
 def wait_for_exit(pids, timeout=5.0):

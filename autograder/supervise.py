@@ -43,6 +43,7 @@ class Job:
     solution: Path
     limits: object
     scratch: Path = None
+    template: str = None        # the warm kernel template's socket (template.py), if one runs
 
 
 @dataclass
@@ -94,8 +95,9 @@ class Supervisor:
     the deadline passed or the worker grew past its memory, or {"crash": why} when it died twice.
     """
 
-    def __init__(self, at_once, limits, target=None):
+    def __init__(self, at_once, limits, target=None, warm=True):
         self.at_once = max(1, at_once)
+        self.warm = warm                        # fork kernels from a template where possible
         self.target = target                    # the worker's entry point: worker.main
         self.limits = limits
         self.deadline = limits.deadline()
@@ -106,11 +108,16 @@ class Supervisor:
         run_dir = Path(tempfile.mkdtemp(prefix=f"{RUN_PREFIX}{os.getpid()}-", dir=run_base()))
         context = _context()
         pending, running, serial = collections.deque((job, 1) for job in jobs), {}, 0
+        template = None
         try:
+            template = self._template(run_dir) if jobs else None
+            if jobs and self.target is None:
+                worker.prepare()
             while pending or running:
                 while pending and len(running) < self.at_once:
                     job, attempt = pending.popleft()
                     serial += 1
+                    job.template = template.socket_path if template else None
                     job.scratch = run_dir / f"j{serial}"
                     job.scratch.mkdir()
                     state = self._start(context, job, attempt)
@@ -133,7 +140,23 @@ class Supervisor:
         finally:
             for state in running.values():
                 self._clean(state)
+            if template is not None:
+                template.close()
             shutil.rmtree(run_dir, ignore_errors=True)
+
+    def _template(self, run_dir):
+        """The warm kernel template of this run, or None: kernels then start cold (no sandbox,
+        not root, or the template could not start)."""
+        if not (self.warm and self.limits.sandbox and os.geteuid() == 0):
+            return None
+        from .template import Template, TemplateUnavailable
+
+        template = Template(run_dir)
+        try:
+            template.wait_ready()
+        except TemplateUnavailable:
+            return None
+        return template
 
     # one worker ---------------------------------------------------------------------------
     def _start(self, context, job, attempt):

@@ -10,17 +10,31 @@ import hashlib
 import os
 import signal
 import tempfile
+import time
 from pathlib import Path
 
 import nbformat
 
 from .execute import run_notebook
-from .feedback import render, with_summary
+from .feedback import render
 from .submission import UnreadableNotebook, build_graded_notebook, cells_grading_needs
 from .verdict import apply_verdicts, cell_result, cell_results, judge_test_cell
 
 PR_SET_PDEATHSIG = 1
 MAX_NOTEBOOK_BYTES = 64 << 20   # a notebook's file; a larger one is refused, never read into memory
+
+
+def prepare():
+    """Pay once, in the grader before workers are forked, what each worker would otherwise pay
+    on first use: torch._dynamo (1.3 s; the judges' reference runs build optimizers, and
+    torch.optim imports it then), the feedback page's template and nbformat's validator. Only
+    imports and compiled templates: no tensor work, so no thread pool is forked."""
+    import torch._dynamo  # noqa: F401
+
+    from . import feedback
+
+    feedback.prepare()
+    nbformat.validate(nbformat.v4.new_notebook())
 
 
 def _become_worker(scratch, parent):
@@ -42,6 +56,7 @@ def _become_worker(scratch, parent):
 def grade_submission(job, send):
     """Grade `job` (see supervise.Job); `send(kind, payload)` reports "cell" results as they are
     judged and the final "done" outcome (a plain dict)."""
+    began = time.monotonic()
     raw = _snapshot(job.path, send)
     if raw is None:
         return
@@ -65,20 +80,26 @@ def grade_submission(job, send):
             grade_id, passed, reason = verdict
             send("cell", cell_result(notebook.cells[index], passed, reason))
 
+    built = time.monotonic()
     execution = run_notebook(notebook, limits, only=cells_grading_needs(notebook),
-                             on_cell=judged_so_far)
+                             on_cell=judged_so_far, template=job.template)
+    ran = time.monotonic()
     cells = cell_results(notebook, apply_verdicts(notebook, tests, execution, judged))
-    page, _ = render(notebook, job.assignment, job.student, cells)
+    judged_at = time.monotonic()
+    page = render(notebook, job.assignment, job.student, cells)
+    seconds = {**execution.seconds, "build": built - began,
+               "judge": execution.seconds["judge"] + judged_at - ran,
+               "page": time.monotonic() - judged_at, "cells": execution.cell_seconds}
     notes = graded.warnings + [f"output of cell {i} cut at {limits.output_chars} characters"
                                for i in sorted(execution.truncated)]
     if not limits.sandbox:
         notes.append("graded WITHOUT the sandbox (--no-sandbox)")
     elif "watchdog" in execution.enforcement or "seccomp off" in execution.enforcement:
         notes.append(execution.enforcement)     # a weaker sandbox than the README's: say which
-    send("done", {"notebook": nbformat.writes(notebook), "feedback": with_summary(page, cells),
+    send("done", {"notebook": nbformat.writes(notebook), "feedback": page,
                   "cells": cells, "notes": notes, "enforcement": execution.enforcement,
                   "incidents": [f"{i.kind} in cell {i.cell_index}: {i.message}"
-                                for i in execution.incidents]})
+                                for i in execution.incidents], "seconds": seconds})
 
 
 def _snapshot(path, send):
