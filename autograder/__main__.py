@@ -59,6 +59,36 @@ def shard(text):
     return k, n
 
 
+def grade_command(args):
+    """`grade`: the class under args.submissions into args.out; the exit code."""
+    from .grade import ClassGrader, OutInUse, print_table
+    from .trust import KeyFileError
+
+    if not os.path.isdir(args.submissions):
+        print(f"cannot grade: the submissions folder {args.submissions} does not exist (or is "
+              f"not a folder)", file=sys.stderr)
+        return 2
+    grader = ClassGrader(args.out, jobs=args.jobs, force=args.force, progress=not args.quiet,
+                         shard=args.shard, key=args.key, warm=not args.cold_kernels)
+    grader.limits.cell_timeout, grader.limits.budget = args.cell_timeout, args.budget
+    if not apply_limits(grader.limits, args):
+        return 2
+    try:
+        rows = grader.grade(args.submissions)
+    except (OutInUse, KeyFileError) as problem:
+        print(f"cannot grade: {problem}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print(f"interrupted: the rows graded so far are kept in {args.out}; run the same "
+              f"command again to grade the rest", file=sys.stderr)
+        return 130
+    print_table(rows)
+    errors = [r for r in rows.values() if r.status == "grader-error"]
+    print(f"{len(rows)} rows written to {args.out}/grades.csv"
+          + (f"; {len(errors)} grader errors" if errors else ""))
+    return 1 if errors else 0
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(prog="python -m autograder", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -75,6 +105,8 @@ def main(argv=None):
                        help="grade only the K-th of N disjoint parts of the class (K from 1)")
     grade.add_argument("--key", default=None, metavar="FILE",
                        help="sign results with this course key (made by `key`; default: OUT/.grader-key)")
+    grade.add_argument("--debug", action="store_true",
+                       help="show the traceback of an error the grader reports in one line")
     grade.add_argument("--cold-kernels", action="store_true",
                        help="start every kernel from scratch instead of forking it from a warm "
                             "template (slower; the same sandbox)")
@@ -111,31 +143,15 @@ def main(argv=None):
 
     args = parser.parse_args(argv)
     if args.command == "grade":
-        from .grade import ClassGrader, print_table
-
-        grader = ClassGrader(args.out, jobs=args.jobs, force=args.force,
-                             progress=not args.quiet, shard=args.shard, key=args.key,
-                             warm=not args.cold_kernels)
-        grader.limits.cell_timeout, grader.limits.budget = args.cell_timeout, args.budget
-        if not apply_limits(grader.limits, args):
-            return 2
-        from .grade import OutInUse
-        from .trust import KeyFileError
+        from .grade import resource_problem
 
         try:
-            rows = grader.grade(args.submissions)
-        except (OutInUse, KeyFileError) as problem:
-            print(f"cannot grade: {problem}", file=sys.stderr)
+            return grade_command(args)
+        except OSError as error:        # the machine's (full disk, read-only OUT): one line
+            if args.debug or not resource_problem(error):
+                raise
+            print(f"cannot grade: {resource_problem(error)}", file=sys.stderr)
             return 2
-        except KeyboardInterrupt:
-            print(f"interrupted: the rows graded so far are kept in {args.out}; run the same "
-                  f"command again to grade the rest", file=sys.stderr)
-            return 130
-        print_table(rows)
-        errors = [r for r in rows.values() if r.status == "grader-error"]
-        print(f"{len(rows)} rows written to {args.out}/grades.csv"
-              + (f"; {len(errors)} grader errors" if errors else ""))
-        return 1 if errors else 0
     if args.command == "key":
         from .trust import create_key
 

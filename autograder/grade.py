@@ -7,6 +7,7 @@ interrupted run resumes where it stopped).
 """
 import contextlib
 import csv
+import errno
 import hashlib
 import io
 import json
@@ -23,7 +24,7 @@ import nbformat
 from .course import SOLUTIONS, assignment_ids, build_course
 from .execute import Limits
 from . import feedback
-from .gradebook import Recorder
+from .gradebook import Recorder, set_aside_if_unreadable
 from .printable import csv_cell, one_line
 from .supervise import Job, Supervisor
 from .trust import Signer
@@ -128,6 +129,25 @@ class OutInUse(RuntimeError):
     """Another grader is writing this OUT; the message names it."""
 
 
+# Errors of the machine, not of a submission: the run stops at the first (a full disk fails every
+# later write too) and says so in one line; the rows written so far are kept.
+RESOURCE_ERRNOS = {errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EACCES, errno.EPERM}
+ADVICE = {errno.ENOSPC: "free some space", errno.EDQUOT: "free some space (disk quota)",
+          errno.EROFS: "give an --out on a writable file system",
+          errno.EACCES: "fix the permissions, or give another --out",
+          errno.EPERM: "fix the permissions, or give another --out"}
+
+
+def resource_problem(error):
+    """The one line for an OSError of the machine (full disk, read-only, no permission), naming
+    the path and what to do; None for any other error."""
+    if not isinstance(error, OSError) or error.errno not in RESOURCE_ERRNOS:
+        return None
+    where = f" ({error.filename})" if error.filename else ""
+    return (f"{error.strerror or os.strerror(error.errno)}{where}: {ADVICE[error.errno]} and run "
+            f"the same command again; what was graded so far is kept")
+
+
 @contextlib.contextmanager
 def sole_writer(out):
     """Hold OUT/.lock (fcntl) while grading: two runs on one OUT would fight over its gradebook
@@ -208,7 +228,12 @@ class ClassGrader:
             raise FileNotFoundError("autograder/checks/ is missing: without the hidden checks "
                                     "every answer would score 0, so nothing is graded")
         wanted = self.solutions_digest()
-        if self.force or not self.course_is_intact(wanted):
+        aside = set_aside_if_unreadable(self.course, self.out) if self.course.is_dir() else None
+        if aside and self.progress:
+            print(f"the gradebook could not be read: kept as {aside.name}; a new one is built by "
+                  f"grading the class again", file=sys.stderr)
+        lost = self.course.is_dir() and not (self.course / "gradebook.db").exists()
+        if self.force or lost or not self.course_is_intact(wanted):
             shutil.rmtree(self.course, ignore_errors=True)
             shutil.rmtree(self.results, ignore_errors=True)
             build_course(self.course, self.assignments)
@@ -234,10 +259,22 @@ class ClassGrader:
             if not saved or saved.get("sha256") != digest(submission.path) or \
                     saved.get("file") != str(submission.path) or saved.get("limits") != self.limits_key():
                 return None
+            if not self.artefacts_intact(submission, saved):
+                return None             # graded again: that rebuilds the page and the entry
             self.cell_results[submission.key] = saved.get("cells", [])
             return Row(**saved["row"])
         except (OSError, ValueError, TypeError):
             return None
+
+    def artefacts_intact(self, submission, saved):
+        """Whether what a signed result vouches for is still in OUT: its feedback pages (by
+        sha256) and its submission in the gradebook (manual grades there are the gradebook's)."""
+        folder = self.out / "feedback" / submission.student / submission.assignment
+        for name, sha256 in saved.get("pages", {}).items():
+            page = folder / name
+            if not page.is_file() or digest(page) != sha256:
+                return False
+        return (submission.student, submission.assignment) in self.recorder.submissions()
 
     def limits_key(self):
         """The limits a result was graded under (a rerun with other limits regrades): all but
@@ -346,6 +383,8 @@ class ClassGrader:
                     self.save(submission, row, sha256, pages, executed)
                     saved = True
             except Exception as error:
+                if resource_problem(error):
+                    raise           # the machine's fault: stop the run (one line, exit 2)
                 detail = str(error).strip().splitlines()[0] if str(error).strip() else ""
                 row = Row(submission.student, submission.assignment, 0.0,
                           self.max_score(submission.assignment), "grader-error",

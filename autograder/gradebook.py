@@ -7,6 +7,7 @@ the kernel controls). Manual scores are never touched. One submission at a time,
 so the SQLite gradebook never sees two writers.
 """
 import shutil
+import time
 import warnings
 from pathlib import Path
 
@@ -38,6 +39,23 @@ def grading_config(root):
     return config
 
 
+def set_aside_if_unreadable(root, keep_in):
+    """A gradebook SQLite cannot read (truncated, overwritten) is moved into `keep_in`, not
+    deleted (its manual grades may be recovered by hand); returns its new path, or None when it
+    reads."""
+    path = Path(root) / "gradebook.db"
+    if not path.exists():
+        return None
+    try:
+        with Gradebook(f"sqlite:///{path}") as gradebook:
+            gradebook.assignments, gradebook.students
+        return None
+    except Exception:                   # sqlite3/SQLAlchemy errors of every kind: unreadable
+        aside = Path(keep_in) / f"gradebook.db.unreadable-{time.strftime('%Y%m%d-%H%M%S')}"
+        path.rename(aside)
+        return aside
+
+
 class Recorder:
     """Scores executed notebooks into the gradebook of the course at `root`."""
 
@@ -49,6 +67,18 @@ class Recorder:
         self.api = NbGraderAPI(config=grading_config(root))
         self.api.log.setLevel(logging.ERROR)
         self.db_url = f"sqlite:///{self.root / 'gradebook.db'}"
+        self._submissions = None
+
+    def submissions(self):
+        """{(student, assignment)} of the submissions the gradebook holds (read once)."""
+        if self._submissions is None:
+            if not (self.root / "gradebook.db").exists():
+                self._submissions = set()
+            else:
+                with Gradebook(self.db_url) as gradebook:
+                    self._submissions = {(s.student.id, a.name) for a in gradebook.assignments
+                                         for s in a.submissions}
+        return self._submissions
 
     def record(self, student, assignment, executed, cells):
         """File `executed` (an executed NotebookNode) and give its grade cells the judge's
