@@ -147,3 +147,85 @@ def test_a_missing_submissions_folder_is_one_line(reference, tmp_path):
     lines = missing.stderr.strip().splitlines()
     assert missing.returncode == 2 and len(lines) == 1 and "nowhere" in lines[0], missing.stderr
     assert "Traceback" not in missing.stderr
+
+
+def processes_under(path):
+    """Live processes whose command line names `path` (the run's TMPDIR: template, kernels)."""
+    import psutil
+
+    found = []
+    for process in psutil.process_iter(["cmdline", "status"]):
+        try:
+            if process.info["status"] != psutil.STATUS_ZOMBIE and \
+                    any(str(path) in part for part in process.info["cmdline"] or []):
+                found.append((process.pid, " ".join(process.info["cmdline"])[:120]))
+        except (psutil.NoSuchProcess, psutil.AccessDenied):
+            continue
+    return found
+
+
+@pytest.mark.parametrize("how", ["SIGKILL to the group", "SIGTERM to the grader"])
+def test_killed_at_a_random_moment_the_rerun_equals_a_clean_run(reference, how):
+    import random
+    import signal
+    import time
+
+    seed = random.randrange(1 << 30)
+    delay = random.Random(seed).uniform(1.0, 8.0)
+    print(f"seed {seed}: {how} after {delay:.2f} s")
+    out, tmp = reference["root"] / f"killed-{how.split()[0]}", reference["root"] / f"tmp-{how.split()[0]}"
+    tmp.mkdir()
+    env = dict(os.environ, TMPDIR=str(tmp))
+    run = subprocess.Popen([sys.executable, "-m", "autograder", "grade", str(reference["submissions"]),
+                            "--out", str(out), "--jobs", "2", "--quiet"], env=env,
+                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    time.sleep(delay)
+    if how.startswith("SIGKILL"):
+        os.killpg(run.pid, signal.SIGKILL)
+    else:
+        run.send_signal(signal.SIGTERM)
+    run.wait(timeout=60)
+    deadline = time.monotonic() + 15
+    while processes_under(tmp) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert processes_under(tmp) == [], f"seed {seed}: processes outlived the grader"
+    again = grade(reference["submissions"], out, tmp)
+    assert again.returncode == 0, f"seed {seed}: {again.stderr}"
+    assert_like_reference(reference, out)
+    assert leftovers(out, tmp) == [], f"seed {seed}"
+
+
+@pytest.mark.parametrize("change", ["replaced", "deleted"])
+def test_a_file_changed_while_graded_keeps_the_grade_of_what_was_read_then_is_graded_again(
+        reference, monkeypatch, change):
+    """The grade is bound to the bytes the worker read: a file replaced (or deleted) while its
+    kernel runs gets the grade of those bytes, and the next run grades the file as it now is."""
+    from autograder import worker
+    from autograder.grade import ClassGrader
+
+    submissions = reference["root"] / f"subs-{change}"
+    shutil.copytree(reference["submissions"], submissions)
+    target = sorted(submissions.glob("*/01_lr_schedules/*.ipynb"))[0]
+    student = target.parent.parent.name
+    blank = (Path(__file__).resolve().parents[1] / "notebooks" / "01_lr_schedules.ipynb").read_bytes()
+    real = worker.run_notebook
+
+    def changing(notebook, *args, **kwargs):
+        if target.exists() and target.read_bytes() != blank:
+            if change == "replaced":
+                target.write_bytes(blank)
+            else:
+                target.unlink()
+        return real(notebook, *args, **kwargs)
+
+    monkeypatch.setattr(worker, "run_notebook", changing)
+    out = reference["root"] / f"changed-{change}"
+    first = ClassGrader(out, jobs=1, progress=False).grade(submissions)
+    assert first[f"{student}/01_lr_schedules"].score == 10       # what was read: the answers
+    monkeypatch.setattr(worker, "run_notebook", real)
+    second = ClassGrader(out, jobs=1, progress=False).grade(submissions)
+    row = second[f"{student}/01_lr_schedules"]
+    if change == "replaced":
+        assert (row.score, row.status) == (0, "graded"), row
+    else:
+        assert (row.score, row.status) == (0, "broken") and "no .ipynb" in row.reason, row
