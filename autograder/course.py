@@ -43,6 +43,34 @@ def nbgrader_config(root):
     return config
 
 
+COURSE_CONFIG = """\
+# nbgrader's own commands on this course (`nbgrader autograde`, formgrader, generate_feedback),
+# written by `python -m autograder` (course.write_course_config): they grade as `grade` does, with
+# the sandbox and the judges (autograder/nbgrader_path.py), and feedback hides the hidden tests.
+import os
+import sys
+sys.path.insert(0, {repo!r})
+from autograder.nbgrader_path import configure
+
+c = get_config()  # noqa: F821 (nbgrader provides it)
+HERE = os.path.dirname(os.path.abspath(__file__))   # the course moves with OUT
+c.CourseDirectory.root = HERE
+c.CourseDirectory.course_id = {course_id!r}
+c.CourseDirectory.ignore = {ignore!r}
+c.Exchange.root = os.path.join(HERE, "exchange")
+configure(c)
+"""
+
+
+def write_course_config(root):
+    """OUT/course/nbgrader_config.py: nbgrader's commands and formgrader, run in the course root,
+    use this course, an exchange inside it, and the project's grading path."""
+    config = nbgrader_config(root)
+    text = COURSE_CONFIG.format(repo=str(REPO), course_id=COURSE_ID,
+                                ignore=list(config.CourseDirectory.ignore))
+    (Path(root) / "nbgrader_config.py").write_text(text)
+
+
 def nbgrader_api(root):
     """nbgrader's own Python API for the course at `root`, quiet unless something fails."""
     from nbgrader.apps import NbGraderAPI
@@ -60,6 +88,7 @@ def build_course(root, assignments=None):
     """
     root = Path(root)
     (root / "exchange").mkdir(parents=True, exist_ok=True)  # nbgrader complains when it is missing
+    write_course_config(root)
     released = {}
     api = nbgrader_api(root)
     for assignment in assignments or assignment_ids():

@@ -1,0 +1,143 @@
+"""nbgrader's own commands and formgrader, run in the course `grade` keeps in OUT/course, grade on
+the project's grading path: the same scores as `grade` (stripped metadata included), kernels in
+the sandbox, feedback without the hidden tests, no critical line in the log."""
+import csv
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from autograder.bench import answered_class
+
+BIN = Path(sys.executable).parent
+LR = "01_lr_schedules"
+SIGN = "HOST-IS-"
+
+
+def answer_cell(notebook):
+    return next(c for c in notebook.cells if c.metadata.get("nbgrader", {}).get("solution"))
+
+
+@pytest.fixture(scope="module")
+def course(tmp_path_factory):
+    """A class graded by `grade`, and a copy of its course with the submissions in submitted/."""
+    root = tmp_path_factory.mktemp("nbgrader-path")
+    submissions = root / "submissions"
+    answered_class(submissions, 1, [LR])
+    answered = nbformat.read(str(submissions / "student000" / LR / f"{LR}.ipynb"), as_version=4)
+    stripped, probe = nbformat.from_dict(json.loads(json.dumps(answered))), \
+        nbformat.from_dict(json.loads(json.dumps(answered)))
+    for cell in stripped.cells:
+        cell.metadata = {}
+    answer_cell(probe).source += f"\nimport socket as _s\nprint('{SIGN}' + _s.gethostname())\n"
+    repo = Path(__file__).resolve().parents[1]
+    for student, notebook in (("stripped", stripped), ("probe", probe)):
+        (submissions / student / LR).mkdir(parents=True)
+        nbformat.write(notebook, str(submissions / student / LR / f"{LR}.ipynb"))
+    (submissions / "blank" / LR).mkdir(parents=True)
+    shutil.copyfile(repo / "notebooks" / f"{LR}.ipynb", submissions / "blank" / LR / f"{LR}.ipynb")
+    out = root / "out"
+    done = subprocess.run([sys.executable, "-m", "autograder", "grade", str(submissions), "--out",
+                           str(out), "--jobs", "2", "--quiet"], capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr
+    with open(out / "grades.csv", newline="") as handle:
+        expected = {r["student_id"]: float(r["score"]) for r in csv.DictReader(handle)}
+    copy = root / "course"
+    shutil.copytree(out / "course", copy)
+    shutil.rmtree(copy / "submitted")
+    shutil.rmtree(copy / "autograded", ignore_errors=True)
+    for student in expected:
+        (copy / "submitted" / student / LR).mkdir(parents=True)
+        shutil.copyfile(submissions / student / LR / f"{LR}.ipynb",
+                        copy / "submitted" / student / LR / f"{LR}.ipynb")
+    return {"root": root, "course": copy, "expected": expected}
+
+
+def gradebook_scores(course):
+    from nbgrader.api import Gradebook
+
+    with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gradebook:
+        return {s.student.id: s.score for a in gradebook.assignments for s in a.submissions}
+
+
+def printed(course, student):
+    executed = nbformat.read(str(course / "autograded" / student / LR / f"{LR}.ipynb"), as_version=4)
+    return "".join(o.get("text", "") for c in executed.cells for o in c.get("outputs", []))
+
+
+def test_nbgrader_autograde_in_the_course_root_scores_as_grade_does(course):
+    done = subprocess.run([str(BIN / "nbgrader"), "autograde", LR, "--force"], cwd=course["course"],
+                          capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert "[C " not in done.stderr and "Traceback" not in done.stderr
+    assert gradebook_scores(course["course"]) == course["expected"]
+    assert course["expected"]["stripped"] == 10 and course["expected"]["blank"] == 0
+    assert f"{SIGN}sandbox" in printed(course["course"], "probe")     # bubblewrap's host name
+
+    feedback = subprocess.run([str(BIN / "nbgrader"), "generate_feedback", LR, "--force"],
+                              cwd=course["course"], capture_output=True, text=True, timeout=600)
+    assert feedback.returncode == 0 and "[C " not in feedback.stderr, feedback.stderr[-3000:]
+    pages = list((course["course"] / "feedback").rglob("*.html"))
+    assert len(pages) == len(course["expected"])
+    for page in pages:
+        text = page.read_text()
+        assert "BEGIN HIDDEN TESTS" not in text and "hidden tests ran here" in text, page
+
+
+def free_port():
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def call(base, token, path, method="GET"):
+    request = urllib.request.Request(f"{base}{path}", method=method,
+                                     headers={"Authorization": f"token {token}"})
+    with urllib.request.urlopen(request, timeout=300) as response:
+        return response.status, json.loads(response.read() or b"null")
+
+
+def test_formgraders_autograde_button_runs_the_kernel_in_the_sandbox(course):
+    course_dir = course["root"] / "formgrader-course"
+    shutil.copytree(course["course"], course_dir)
+    shutil.rmtree(course_dir / "autograded", ignore_errors=True)
+    port, token = free_port(), "test-token"
+    log = open(course["root"] / "server.log", "w")
+    server = subprocess.Popen([str(BIN / "jupyter-server"), f"--ServerApp.port={port}",
+                               f"--IdentityProvider.token={token}", "--ServerApp.open_browser=False",
+                               "--ServerApp.allow_root=True", f"--ServerApp.root_dir={course_dir}"],
+                              cwd=course_dir, stdout=log, stderr=subprocess.STDOUT,
+                              env=dict(os.environ, JUPYTER_CONFIG_DIR=str(course["root"] / "jupyter-config")))
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                call(base, token, "/api/status")
+                break
+            except OSError:
+                assert time.monotonic() < deadline and server.poll() is None, \
+                    (course["root"] / "server.log").read_text()[-3000:]
+                time.sleep(0.5)
+        for student in course["expected"]:
+            status, result = call(base, token, f"/formgrader/api/submission/{LR}/{student}/autograde",
+                                  method="POST")
+            assert status == 200 and result["success"], result
+        status, rows = call(base, token, f"/formgrader/api/submissions/{LR}")
+        assert {row["student"]: row["score"] for row in rows} == course["expected"]
+        assert f"{SIGN}sandbox" in printed(course_dir, "probe")
+        log.flush()
+        text = (course["root"] / "server.log").read_text()      # before our own stop's [C] line
+        assert "[C " not in text, [line for line in text.splitlines() if "[C " in line][:3]
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+        log.close()
