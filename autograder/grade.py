@@ -24,14 +24,15 @@ import nbformat
 from .course import SOLUTIONS, assignment_ids, build_course
 from .execute import Limits
 from . import feedback
-from .gradebook import Recorder, set_aside_if_unreadable
+from .gradebook import Recorder, manual_work, set_aside_if_unreadable
 from .printable import csv_cell, one_line
 from .supervise import Job, Supervisor
 from .trust import Signer
 from .verdict import row_reason, score, unjudged_results
 
+# `manual`: "yes" where an instructor's manual score (formgrader) is part of `score`
 COLUMNS = ["student_id", "assignment", "score", "max_score", "status", "reason", "notes",
-           "notebook"]
+           "notebook", "manual"]
 TEXT_COLUMNS = ("reason", "notes", "notebook")
 
 
@@ -229,11 +230,13 @@ class ClassGrader:
                                     "every answer would score 0, so nothing is graded")
         wanted = self.solutions_digest()
         aside = set_aside_if_unreadable(self.course, self.out) if self.course.is_dir() else None
+        carried = {}
         if aside and self.progress:
             print(f"the gradebook could not be read: kept as {aside.name}; a new one is built by "
                   f"grading the class again", file=sys.stderr)
         lost = self.course.is_dir() and not (self.course / "gradebook.db").exists()
         if self.force or lost or not self.course_is_intact(wanted):
+            carried = manual_work(self.course)      # put back as each submission is recorded
             shutil.rmtree(self.course, ignore_errors=True)
             shutil.rmtree(self.results, ignore_errors=True)
             build_course(self.course, self.assignments)
@@ -243,7 +246,7 @@ class ClassGrader:
         self.released_notebooks = {a: nbformat.read(str(path), as_version=4)
                                    for a, path in self.released.items()}
         self.max_scores = {a: _points(notebook) for a, notebook in self.released_notebooks.items()}
-        self.recorder = Recorder(self.course)
+        self.recorder = Recorder(self.course, carried)
 
     # results --------------------------------------------------------------------------
     def result_path(self, submission):
@@ -292,11 +295,15 @@ class ClassGrader:
         atomic_write(self.result_path(submission), json.dumps(self.signer.signed(payload), indent=1))
 
     def write_csv(self, rows):
+        """grades.csv: the judge's rows, with an instructor's manual scores where given."""
+        manual = self.recorder.final_scores() if getattr(self, "recorder", None) else {}
         buffer = io.StringIO()
         writer = csv.DictWriter(buffer, fieldnames=COLUMNS)
         writer.writeheader()
         for row in sorted(rows.values(), key=lambda r: (r.student_id, r.assignment)):
-            cells = {**asdict(row), "score": f"{row.score:g}", "max_score": f"{row.max_score:g}"}
+            final = manual.get((row.student_id, row.assignment))
+            cells = {**asdict(row), "score": f"{row.score if final is None else final:g}",
+                     "max_score": f"{row.max_score:g}", "manual": "" if final is None else "yes"}
             writer.writerow({k: csv_cell(v) if k in TEXT_COLUMNS else v for k, v in cells.items()})
         atomic_write(self.out / "grades.csv", buffer.getvalue())
 
@@ -419,7 +426,10 @@ class ClassGrader:
                     said = True
                 settle(by_key[job.key], outcome, outcome.get("sha256"))
         self.write_csv(rows)
-        return rows
+        manual = self.recorder.final_scores()      # the table shows what grades.csv says
+        return {key: row if (row.student_id, row.assignment) not in manual else
+                Row(**{**asdict(row), "score": manual[(row.student_id, row.assignment)]})
+                for key, row in rows.items()}
 
     def announced_seconds(self, count):
         """The longest `count` notebooks can take: each its deadline, `jobs` at a time, and a

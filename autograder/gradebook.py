@@ -56,10 +56,39 @@ def set_aside_if_unreadable(root, keep_in):
         return aside
 
 
-class Recorder:
-    """Scores executed notebooks into the gradebook of the course at `root`."""
+def manual_work(root):
+    """What an instructor entered in the gradebook at `root` (formgrader's manual scores and
+    comments): {(student, assignment): {"scores": {(notebook, grade cell): score},
+    "comments": {(notebook, cell): text}}}; empty when there is none or it cannot be read."""
+    path = Path(root) / "gradebook.db"
+    found = {}
+    if not path.exists():
+        return found
+    try:
+        with Gradebook(f"sqlite:///{path}") as gradebook:
+            for assignment in gradebook.assignments:
+                for submission in assignment.submissions:
+                    work = {"scores": {}, "comments": {}}
+                    for notebook in submission.notebooks:
+                        for grade in notebook.grades:
+                            if grade.manual_score is not None:
+                                work["scores"][(notebook.name, grade.name)] = grade.manual_score
+                        for comment in notebook.comments:
+                            if comment.manual_comment:
+                                work["comments"][(notebook.name, comment.name)] = comment.manual_comment
+                    if work["scores"] or work["comments"]:
+                        found[(submission.student.id, assignment.name)] = work
+    except Exception:                   # unreadable: set_aside_if_unreadable deals with it
+        return {}
+    return found
 
-    def __init__(self, root):
+
+class Recorder:
+    """Scores executed notebooks into the gradebook of the course at `root`; `carried` is the
+    manual work of a gradebook the course was rebuilt without (manual_work), put back as each
+    submission is recorded again."""
+
+    def __init__(self, root, carried=None):
         from nbgrader.apps import NbGraderAPI
         import logging
 
@@ -68,6 +97,7 @@ class Recorder:
         self.api.log.setLevel(logging.ERROR)
         self.db_url = f"sqlite:///{self.root / 'gradebook.db'}"
         self._submissions = None
+        self.carried = carried or {}
 
     def submissions(self):
         """{(student, assignment)} of the submissions the gradebook holds (read once)."""
@@ -110,12 +140,16 @@ class Recorder:
         return self._judged(student, assignment, cells, default=0.0)
 
     def _judged(self, student, assignment, cells, default=None):
-        """Write the judge's points into the submission's autograded cells; returns its score."""
+        """Write the judge's points into the submission's autograded cells (manual scores stay,
+        carried ones are put back); returns the judge's total (auto scores only)."""
         points = {cell["grade_id"]: cell["score"] for cell in cells}
+        work = self.carried.get((student, assignment), {"scores": {}, "comments": {}})
         with Gradebook(self.db_url) as gradebook:
             submission = gradebook.find_submission(assignment, student)
             for notebook in submission.notebooks:
                 for grade in notebook.grades:
+                    if (notebook.name, grade.name) in work["scores"]:
+                        grade.manual_score = work["scores"][(notebook.name, grade.name)]
                     if grade.name in points:
                         grade.auto_score = points[grade.name]
                     elif default is not None:
@@ -123,5 +157,21 @@ class Recorder:
                     else:
                         continue
                     grade.needs_manual_grade = False
+                for comment in notebook.comments:
+                    if (notebook.name, comment.name) in work["comments"]:
+                        comment.manual_comment = work["comments"][(notebook.name, comment.name)]
             gradebook.db.commit()
-            return float(gradebook.find_submission(assignment, student).score)
+            submission = gradebook.find_submission(assignment, student)
+            return float(sum(grade.auto_score or 0.0 for notebook in submission.notebooks
+                             for grade in notebook.grades))
+
+    def final_scores(self):
+        """{(student, assignment): the gradebook's total} for the submissions an instructor gave
+        a manual score (it replaces the judge's for its cell, as in nbgrader)."""
+        if not (self.root / "gradebook.db").exists():
+            return {}
+        with Gradebook(self.db_url) as gradebook:
+            return {(submission.student.id, assignment.name): float(submission.score)
+                    for assignment in gradebook.assignments for submission in assignment.submissions
+                    if any(grade.manual_score is not None for notebook in submission.notebooks
+                           for grade in notebook.grades)}

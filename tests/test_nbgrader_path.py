@@ -1,6 +1,7 @@
 """nbgrader's own commands and formgrader, run in the course `grade` keeps in OUT/course, grade on
 the project's grading path: the same scores as `grade` (stripped metadata included), kernels in
 the sandbox, feedback without the hidden tests, no critical line in the log."""
+import contextlib
 import csv
 import json
 import os
@@ -98,24 +99,25 @@ def free_port():
         return probe.getsockname()[1]
 
 
-def call(base, token, path, method="GET"):
+def call(base, token, path, method="GET", body=None):
     request = urllib.request.Request(f"{base}{path}", method=method,
-                                     headers={"Authorization": f"token {token}"})
+                                     data=None if body is None else json.dumps(body).encode(),
+                                     headers={"Authorization": f"token {token}",
+                                              "Content-Type": "application/json"})
     with urllib.request.urlopen(request, timeout=300) as response:
         return response.status, json.loads(response.read() or b"null")
 
 
-def test_formgraders_autograde_button_runs_the_kernel_in_the_sandbox(course):
-    course_dir = course["root"] / "formgrader-course"
-    shutil.copytree(course["course"], course_dir)
-    shutil.rmtree(course_dir / "autograded", ignore_errors=True)
+@contextlib.contextmanager
+def formgrader(course_dir, log_path):
+    """jupyter server (formgrader) in `course_dir` on a free port: yields (call, log_path)."""
     port, token = free_port(), "test-token"
-    log = open(course["root"] / "server.log", "w")
+    log = open(log_path, "w")
     server = subprocess.Popen([str(BIN / "jupyter-server"), f"--ServerApp.port={port}",
                                f"--IdentityProvider.token={token}", "--ServerApp.open_browser=False",
                                "--ServerApp.allow_root=True", f"--ServerApp.root_dir={course_dir}"],
                               cwd=course_dir, stdout=log, stderr=subprocess.STDOUT,
-                              env=dict(os.environ, JUPYTER_CONFIG_DIR=str(course["root"] / "jupyter-config")))
+                              env=dict(os.environ, JUPYTER_CONFIG_DIR=str(Path(log_path).parent / "jupyter-config")))
     base = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 60
@@ -124,20 +126,70 @@ def test_formgraders_autograde_button_runs_the_kernel_in_the_sandbox(course):
                 call(base, token, "/api/status")
                 break
             except OSError:
-                assert time.monotonic() < deadline and server.poll() is None, \
-                    (course["root"] / "server.log").read_text()[-3000:]
+                assert time.monotonic() < deadline and server.poll() is None, Path(log_path).read_text()[-3000:]
                 time.sleep(0.5)
-        for student in course["expected"]:
-            status, result = call(base, token, f"/formgrader/api/submission/{LR}/{student}/autograde",
-                                  method="POST")
-            assert status == 200 and result["success"], result
-        status, rows = call(base, token, f"/formgrader/api/submissions/{LR}")
-        assert {row["student"]: row["score"] for row in rows} == course["expected"]
-        assert f"{SIGN}sandbox" in printed(course_dir, "probe")
+        yield lambda path, method="GET", body=None: call(base, token, path, method, body)
         log.flush()
-        text = (course["root"] / "server.log").read_text()      # before our own stop's [C] line
-        assert "[C " not in text, [line for line in text.splitlines() if "[C " in line][:3]
     finally:
         server.terminate()
         server.wait(timeout=30)
         log.close()
+
+
+def test_formgraders_autograde_button_runs_the_kernel_in_the_sandbox(course):
+    course_dir = course["root"] / "formgrader-course"
+    shutil.copytree(course["course"], course_dir)
+    shutil.rmtree(course_dir / "autograded", ignore_errors=True)
+    log_path = course["root"] / "server.log"
+    with formgrader(course_dir, log_path) as api:
+        for student in course["expected"]:
+            status, result = api(f"/formgrader/api/submission/{LR}/{student}/autograde", "POST")
+            assert status == 200 and result["success"], result
+        status, rows = api(f"/formgrader/api/submissions/{LR}")
+        assert {row["student"]: row["score"] for row in rows} == course["expected"]
+        assert f"{SIGN}sandbox" in printed(course_dir, "probe")
+        text = log_path.read_text()      # before our own stop's [C] line
+        assert "[C " not in text, [line for line in text.splitlines() if "[C " in line][:3]
+
+
+def csv_rows(out):
+    with open(Path(out) / "grades.csv", newline="") as handle:
+        return {r["student_id"]: r for r in csv.DictReader(handle)}
+
+
+def test_a_manual_score_from_formgrader_reaches_grades_csv_and_export_and_survives_regrading(course):
+    from nbgrader.api import Gradebook
+
+    out = course["root"] / "manual-out"
+    shutil.copytree(course["root"] / "out", out)
+    with formgrader(out / "course", course["root"] / "manual-server.log") as api:
+        _, submitted = api(f"/formgrader/api/submitted_notebooks/{LR}/{LR}")
+        notebook_id = next(s["id"] for s in submitted if s["student"] == "blank")
+        _, grades = api(f"/formgrader/api/grades?submission_id={notebook_id}")
+        graded = next(g for g in grades if g["max_score"])
+        status, _ = api(f"/formgrader/api/grade/{graded['id']}", "PUT", {"manual_score": graded["max_score"]})
+        assert status == 200
+        _, comments = api(f"/formgrader/api/comments?submission_id={notebook_id}")
+        status, _ = api(f"/formgrader/api/comment/{comments[0]['id']}", "PUT", {"manual_comment": "see me"})
+        assert status == 200
+    wanted = course["expected"]["blank"] + graded["max_score"]
+    for extra in ([], ["--force"]):
+        done = subprocess.run([sys.executable, "-m", "autograder", "grade", str(course["root"] / "submissions"),
+                               "--out", str(out), "--jobs", "2", "--quiet", *extra],
+                              capture_output=True, text=True, timeout=600)
+        assert done.returncode == 0, done.stderr
+        rows = csv_rows(out)
+        assert (float(rows["blank"]["score"]), rows["blank"]["manual"]) == (wanted, "yes"), (extra, rows["blank"])
+        assert all(r["manual"] == "" for s, r in rows.items() if s != "blank")
+        with Gradebook(f"sqlite:///{out / 'course' / 'gradebook.db'}") as gradebook:
+            notebook = gradebook.find_submission_notebook(LR, LR, "blank")
+            assert [c.manual_comment for c in notebook.comments if c.manual_comment] == ["see me"], extra
+    roster = course["root"] / "roster.csv"
+    roster.write_text("ID,Name\nblank,Blank\nstripped,Stripped\n")
+    exported = course["root"] / "exported.csv"
+    done = subprocess.run([sys.executable, "-m", "autograder", "export", str(out), "--roster", str(roster),
+                           "--id-column", "ID", "--to", str(exported)], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    with open(exported, newline="") as handle:
+        filled = {r["ID"]: r for r in csv.DictReader(handle)}
+    assert float(filled["blank"][LR]) == wanted
