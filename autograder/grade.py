@@ -323,14 +323,15 @@ class ClassGrader:
         if submission.problem or "broken" in outcome or "vanished" in outcome:
             reason = submission.problem or outcome.get("broken") or outcome["vanished"]
             if assignment in self.released:
-                self.recorder.record_without_notebook(student, assignment, [])
+                self.recorder.record_without_notebook(student, assignment, [], reason)
             row = Row(student, assignment, 0.0, maximum, "broken", reason, "; ".join(notes), name)
             return row, {f"{assignment}.html": plain_page(row)}, None
         if "stopped" in outcome:
             cells = unjudged_results(self.released_notebooks[assignment], outcome["cells"],
                                      outcome["stopped"])
             self.cell_results[submission.key] = cells
-            total = self.recorder.record_without_notebook(student, assignment, cells)
+            total = self.recorder.record_without_notebook(student, assignment, cells,
+                                                          outcome["stopped"])
             row = Row(student, assignment, total, maximum, "incomplete", row_reason(cells),
                       "; ".join(notes + [outcome["stopped"]]), name)
             return row, {f"{assignment}.html": plain_page(

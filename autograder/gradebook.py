@@ -6,6 +6,8 @@ auto_score through nbgrader's API, replacing what nbgrader's rules read from the
 the kernel controls). Manual scores are never touched. One submission at a time, in one process,
 so the SQLite gradebook never sees two writers.
 """
+import html
+import re
 import shutil
 import time
 import warnings
@@ -54,6 +56,12 @@ def set_aside_if_unreadable(root, keep_in):
         aside = Path(keep_in) / f"gradebook.db.unreadable-{time.strftime('%Y%m%d-%H%M%S')}"
         path.rename(aside)
         return aside
+
+
+def _inert_markdown(text):
+    """`text` (it may hold a file name or an exception message from a submission) as markdown
+    that renders as that text: no HTML, no link, no emphasis."""
+    return re.sub(r"([\\`*_{}\[\]()#+\-.!|~])", r"\\\1", html.escape(text, quote=False))
 
 
 def manual_work(root):
@@ -125,11 +133,13 @@ class Recorder:
                                  f"{result.get('error') or result.get('log')}")
         return self._judged(student, assignment, cells), path
 
-    def record_without_notebook(self, student, assignment, cells):
+    def record_without_notebook(self, student, assignment, cells, reason=""):
         """A submission with nothing executed to file (broken, or stopped before its end): its
         grade cells get the points of `cells` and 0 where none is given. Returns its score.
 
-        (nbgrader's autograde refuses a folder without a notebook, so the entries are made here.)
+        (nbgrader's autograde refuses a folder without a notebook, so the entries are made here,
+        and formgrader is given the released notebook headed by `reason` to show, instead of the
+        error page it answers for a submission without one.)
         """
         with Gradebook(self.db_url) as gradebook:
             gradebook.update_or_create_student(student)
@@ -137,7 +147,22 @@ class Recorder:
                 gradebook.find_submission(assignment, student)
             except MissingEntry:
                 gradebook.add_submission(assignment, student)
+        self._file_placeholder(student, assignment, reason)
         return self._judged(student, assignment, cells, default=0.0)
+
+    def _file_placeholder(self, student, assignment, reason):
+        released = self.root / "release" / assignment / f"{assignment}.ipynb"
+        if not released.exists():
+            return
+        notebook = nbformat.read(str(released), as_version=4)
+        notebook.cells.insert(0, nbformat.v4.new_markdown_cell(
+            "**This submission could not be graded in full; what formgrader shows below is the "
+            "released notebook, not the student's.** " + _inert_markdown(reason or "")))
+        for kind in ("submitted", "autograded"):
+            folder = self.root / kind / student / assignment
+            shutil.rmtree(folder, ignore_errors=True)
+            folder.mkdir(parents=True)
+            nbformat.write(notebook, str(folder / f"{assignment}.ipynb"))
 
     def _judged(self, student, assignment, cells, default=None):
         """Write the judge's points into the submission's autograded cells (manual scores stay,

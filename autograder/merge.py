@@ -123,7 +123,8 @@ def _record(grader, result):
         executed = nbformat.read(str(_executed_path(result)), as_version=4)
         score, _ = grader.recorder.record(row.student_id, row.assignment, executed, cells)
     else:
-        score = grader.recorder.record_without_notebook(row.student_id, row.assignment, cells)
+        score = grader.recorder.record_without_notebook(row.student_id, row.assignment, cells,
+                                                        row.reason)
     if score != row.score:
         raise MergeError(f"{row.student_id}/{row.assignment}: its cells give {score:g}, its row "
                          f"{row.score:g}")

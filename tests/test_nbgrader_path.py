@@ -99,13 +99,14 @@ def free_port():
         return probe.getsockname()[1]
 
 
-def call(base, token, path, method="GET", body=None):
+def call(base, token, path, method="GET", body=None, raw=False):
     request = urllib.request.Request(f"{base}{path}", method=method,
                                      data=None if body is None else json.dumps(body).encode(),
                                      headers={"Authorization": f"token {token}",
                                               "Content-Type": "application/json"})
     with urllib.request.urlopen(request, timeout=300) as response:
-        return response.status, json.loads(response.read() or b"null")
+        data = response.read()
+        return response.status, data.decode() if raw else json.loads(data or b"null")
 
 
 @contextlib.contextmanager
@@ -128,7 +129,7 @@ def formgrader(course_dir, log_path):
             except OSError:
                 assert time.monotonic() < deadline and server.poll() is None, Path(log_path).read_text()[-3000:]
                 time.sleep(0.5)
-        yield lambda path, method="GET", body=None: call(base, token, path, method, body)
+        yield lambda path, method="GET", body=None, raw=False: call(base, token, path, method, body, raw)
         log.flush()
     finally:
         server.terminate()
@@ -193,3 +194,71 @@ def test_a_manual_score_from_formgrader_reaches_grades_csv_and_export_and_surviv
     with open(exported, newline="") as handle:
         filled = {r["ID"]: r for r in csv.DictReader(handle)}
     assert float(filled["blank"][LR]) == wanted
+
+
+def test_a_broken_submissions_formgrader_page_opens_with_its_reason(course):
+    submissions = course["root"] / "submissions-broken"
+    shutil.copytree(course["root"] / "submissions", submissions)
+    (submissions / "broken" / LR).mkdir(parents=True)
+    (submissions / "broken" / LR / f"{LR}.ipynb").write_text('{"cells": [')
+    out = course["root"] / "broken-out"
+    done = subprocess.run([sys.executable, "-m", "autograder", "grade", str(submissions), "--out", str(out),
+                           "--jobs", "2", "--quiet"], capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr
+    assert csv_rows(out)["broken"]["status"] == "broken"
+    with formgrader(out / "course", course["root"] / "broken-server.log") as api:
+        _, submitted = api(f"/formgrader/api/submitted_notebooks/{LR}/{LR}")
+        notebook_id = next(s["id"] for s in submitted if s["student"] == "broken")
+        status, page = api(f"/formgrader/submissions/{notebook_id}", raw=True)
+    assert status == 200
+    assert "could not be graded" in page and "not valid notebook JSON" in page, page[:500]
+
+
+def test_a_browser_shows_formgraders_gradebook_with_the_scores_of_grades_csv(course):
+    """Headless chromium (installed by .ci/run) renders formgrader's gradebook, whose rows are
+    built by JavaScript from the REST API, and a submission page; the screenshot stays in the
+    test's folder (browser.png) for a person to look at."""
+    import re
+
+    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
+    assert chromium, "chromium is not installed (apt-get install chromium; .ci/run does)"
+    out = course["root"] / "browser-out"
+    shutil.copytree(course["root"] / "out", out)
+    port = free_port()
+    server = subprocess.Popen([str(BIN / "jupyter-server"), f"--ServerApp.port={port}",
+                               "--ServerApp.ip=127.0.0.1", "--IdentityProvider.token=",
+                               "--ServerApp.open_browser=False", "--ServerApp.allow_root=True"],
+                              cwd=out / "course", stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                              env=dict(os.environ, JUPYTER_CONFIG_DIR=str(course["root"] / "jupyter-config")))
+    base = f"http://127.0.0.1:{port}"
+
+    def browse(path, *extra):
+        return subprocess.run([chromium, "--headless", "--no-sandbox", "--disable-gpu",
+                               "--virtual-time-budget=20000", *extra, f"{base}{path}"],
+                              capture_output=True, text=True, timeout=120)
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                urllib.request.urlopen(f"{base}/api/status", timeout=5)
+                break
+            except OSError:
+                assert time.monotonic() < deadline and server.poll() is None
+                time.sleep(0.5)
+        dom = browse(f"/formgrader/gradebook/{LR}/{LR}", "--dump-dom").stdout
+        browse(f"/formgrader/gradebook/{LR}/{LR}", "--window-size=1300,700",
+               f"--screenshot={course['root'] / 'browser.png'}")
+        rows = re.findall(r'name-shown" href="/formgrader/submissions/(\w+)">([^<]+)</a>.*?'
+                          r'class="text-center score"[^>]*>([\d.]+) / ([\d.]+)</td>', dom, re.S)
+        shown = {student: float(score) for _, student, score, _ in rows}
+        expected = {student: float(r["score"]) for student, r in csv_rows(out).items()}
+        assert shown == expected, (shown, expected)
+        blank = next(sid for sid, student, _, _ in rows if student == "blank")
+        page = browse(f"/formgrader/submissions/{blank}", "--dump-dom").stdout
+        cells = re.findall(r'<input class="score tabbable" id="(\w+)"[^>]*placeholder="([\d.]+)"', page)
+        assert sorted(grade_id for grade_id, _ in cells) == ["step_decay_lr_tests", "step_decay_optimizer_tests"]
+        assert sum(float(points) for _, points in cells) == expected["blank"]
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    assert (course["root"] / "browser.png").stat().st_size > 10_000
