@@ -149,6 +149,11 @@ def test_formgraders_autograde_button_runs_the_kernel_in_the_sandbox(course):
         status, rows = api(f"/formgrader/api/submissions/{LR}")
         assert {row["student"]: row["score"] for row in rows} == course["expected"]
         assert f"{SIGN}sandbox" in printed(course_dir, "probe")
+        status, result = api(f"/formgrader/api/assignment/{LR}/generate_feedback", "POST")
+        assert status == 200 and result["success"], result
+        pages = list((course_dir / "feedback").rglob("*.html"))
+        assert len(pages) == len(course["expected"])
+        assert all("BEGIN HIDDEN TESTS" not in page.read_text() for page in pages)
         text = log_path.read_text()      # before our own stop's [C] line
         assert "[C " not in text, [line for line in text.splitlines() if "[C " in line][:3]
 
