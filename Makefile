@@ -31,7 +31,7 @@ grade: $(SETUP)
 	$(PY) -m autograder grade $(SUBMISSIONS) --out $(OUT) $(if $(JOBS),--jobs $(JOBS))
 
 test: $(SETUP)
-	$(PY) -m pytest -q tests
+	$(PY) tests/run.py
 
 bench: $(SETUP)
 	$(PY) -m autograder.bench
