@@ -112,6 +112,19 @@ def _output(output, index):
     return {**shown, "text": _text(data.get("text/plain"))}
 
 
+def _joined_streams(outputs):
+    """Consecutive stream outputs of one stream as one (how a kernel splits a print into
+    messages depends on timing; the page must not)."""
+    joined = []
+    for output in outputs:
+        if (output.get("output_type") == "stream" and joined and joined[-1].get("output_type") == "stream"
+                and joined[-1].get("name") == output.get("name")):
+            joined[-1] = {**joined[-1], "text": _text(joined[-1].get("text")) + _text(output.get("text"))}
+        else:
+            joined.append(output)
+    return joined
+
+
 def _cells(notebook, results):
     """The notebook's cells as the page shows them: hidden test code replaced, outputs inert."""
     by_id = {result["grade_id"]: result for result in results}
@@ -126,7 +139,7 @@ def _cells(notebook, results):
             entry["markdown"] = _markdown(_text(cell.source))
         elif cell.cell_type == "code":
             entry.update(source=hide_hidden_tests(_text(cell.source)), count=cell.get("execution_count"),
-                         outputs=[_output(o, index) for o in cell.get("outputs", [])])
+                         outputs=[_output(o, index) for o in _joined_streams(cell.get("outputs", []))])
         else:
             continue
         shown.append(entry)
