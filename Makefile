@@ -31,7 +31,7 @@ grade: $(SETUP)
 	$(PY) -m autograder grade $(SUBMISSIONS) --out $(OUT) $(if $(JOBS),--jobs $(JOBS))
 
 test: $(SETUP)
-	$(PY) tests/run.py
+	$(PY) -m pytest -q tests
 
 bench: $(SETUP)
 	$(PY) -m autograder.bench
