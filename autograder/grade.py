@@ -26,7 +26,7 @@ from .execute import Limits
 from . import feedback
 from .gradebook import Recorder, manual_work, set_aside_if_unreadable
 from .printable import csv_cell, one_line
-from .supervise import Job, Supervisor
+from .supervise import Job, Supervisor, start_template
 from .trust import Signer
 from .verdict import row_reason, score, unjudged_results
 
@@ -359,7 +359,12 @@ class ClassGrader:
     def grade(self, submissions_dir):
         """Grade every submission under `submissions_dir`; returns the rows by key."""
         with sole_writer(self.out):
-            return self._grade(submissions_dir)
+            self.template = start_template(self.limits, self.warm)    # warms while we prepare
+            try:
+                return self._grade(submissions_dir)
+            finally:
+                if self.template is not None:
+                    self.template.close()
 
     def _grade(self, submissions_dir):
         start = time.monotonic()
@@ -420,7 +425,8 @@ class ClassGrader:
         if jobs:
             self._announce(len(jobs))
         said = False
-        with contextlib.closing(Supervisor(self.jobs, self.limits, warm=self.warm).run(jobs)) as outcomes:
+        with contextlib.closing(Supervisor(self.jobs, self.limits, warm=self.warm,
+                                           template=self.template).run(jobs)) as outcomes:
             for job, outcome in outcomes:   # closing: Ctrl-C in settle() ends the workers at once
                 if outcome.get("enforcement") and not said and self.progress:
                     print(f"sandbox: {outcome['enforcement']}", file=sys.stderr, flush=True)

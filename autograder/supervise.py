@@ -95,9 +95,10 @@ class Supervisor:
     the deadline passed or the worker grew past its memory, or {"crash": why} when it died twice.
     """
 
-    def __init__(self, at_once, limits, target=None, warm=True):
+    def __init__(self, at_once, limits, target=None, warm=True, template=None):
         self.at_once = max(1, at_once)
         self.warm = warm                        # fork kernels from a template where possible
+        self.started_template = template        # one start_template() began earlier, if any
         self.target = target                    # the worker's entry point: worker.main
         self.limits = limits
         self.deadline = limits.deadline()
@@ -108,11 +109,12 @@ class Supervisor:
         run_dir = Path(tempfile.mkdtemp(prefix=f"{RUN_PREFIX}{os.getpid()}-", dir=run_base()))
         context = _context()
         pending, running, serial = collections.deque((job, 1) for job in jobs), {}, 0
-        template = None
+        made = None
         try:
-            template = self._template(run_dir) if jobs else None
+            made = self._template(run_dir) if jobs and not self.started_template else None
             if jobs and self.target is None:
-                worker.prepare()
+                worker.prepare()                # while the template warms up
+            template = self._ready(self.started_template or made) if jobs else None
             while pending or running:
                 while pending and len(running) < self.at_once:
                     job, attempt = pending.popleft()
@@ -140,18 +142,26 @@ class Supervisor:
         finally:
             for state in running.values():
                 self._clean(state)
-            if template is not None:
-                template.close()
+            if made is not None:
+                made.close()
             shutil.rmtree(run_dir, ignore_errors=True)
 
     def _template(self, run_dir):
-        """The warm kernel template of this run, or None: kernels then start cold (no sandbox,
-        not root, or the template could not start)."""
+        """The warm kernel template of this run, started (not yet ready), or None: kernels then
+        start cold (no sandbox, not root)."""
         if not (self.warm and self.limits.sandbox and os.geteuid() == 0):
             return None
-        from .template import Template, TemplateUnavailable
+        from .template import Template
 
-        template = Template(run_dir)
+        return Template(run_dir)
+
+    @staticmethod
+    def _ready(template):
+        """`template` once it listens, or None (kernels start cold) when it could not start."""
+        from .template import TemplateUnavailable
+
+        if template is None:
+            return None
         try:
             template.wait_ready()
         except TemplateUnavailable:
@@ -267,3 +277,14 @@ def _private_memory(pid):
         return (int(fields[1]) - int(fields[2])) * os.sysconf("SC_PAGE_SIZE")
     except (OSError, ValueError, IndexError):
         return 0
+
+
+def start_template(limits, warm=True):
+    """Start the warm kernel template now, in a run folder of its own, so that its start-up
+    (about 2 s of imports) overlaps the grader's own preparation; None where kernels start
+    cold. The caller closes it (Template.close removes its folder)."""
+    if not (warm and limits.sandbox and os.geteuid() == 0):
+        return None
+    from .template import Template
+
+    return Template.in_new_folder(run_base(), f"{RUN_PREFIX}{os.getpid()}-template-")

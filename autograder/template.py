@@ -10,10 +10,12 @@ process-tree estimate could not follow it). Elsewhere kernels start cold, as bef
 import json
 import os
 import select
+import shutil
 import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -38,7 +40,8 @@ def _read_line(stream, timeout):
 class Template:
     """The template process of one grading run; `socket_path` is where kernels are asked for."""
 
-    def __init__(self, folder, use_seccomp=True):
+    def __init__(self, folder, use_seccomp=True, owns_folder=False):
+        self.folder, self._owns_folder = Path(folder), owns_folder
         self.socket_path = str(Path(folder) / "template.sock")
         env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "LANG": "C.UTF-8",
                "MPLBACKEND": "Agg", "MPLCONFIGDIR": str(Path(folder) / "template-mpl"),
@@ -62,12 +65,19 @@ class Template:
                 raise TemplateUnavailable("the kernel template did not start")
             self._ready = True
 
+    @classmethod
+    def in_new_folder(cls, base, prefix):
+        """A template in a folder of its own under `base`, removed by close()."""
+        return cls(tempfile.mkdtemp(prefix=prefix, dir=base), owns_folder=True)
+
     def close(self):
         if self.process.poll() is None:
             self.process.send_signal(signal.SIGKILL)
             self.process.wait()
         if self.process.stdout:
             self.process.stdout.close()
+        if self._owns_folder:
+            shutil.rmtree(self.folder, ignore_errors=True)
 
 
 def request_kernel(socket_path, holder_pid, holder_pipe, request, timeout):
