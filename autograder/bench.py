@@ -140,19 +140,17 @@ def breakdown(graded, work, warm, runs):
     """Where one submission's seconds go, in the grading process itself (so each phase can be
     timed): kernel start, the first cell (imports), the other cells, the judge, the page, and the
     rest (reading and rebuilding the notebook). Median over `runs` runs of each assignment's
-    reference answers. Also the floor: the cells' own time in a warm kernel plus one round trip."""
+    reference answers; also the median of the cells' own time."""
     from .demo import with_answers
     from .execute import Limits
     from .grade import ClassGrader
-    from .supervise import Job
-    from .template import Template
+    from .supervise import Job, start_template
     from .worker import grade_submission
 
     grader = ClassGrader(Path(work) / "phases", jobs=1, progress=False)
     grader.prepare_course()
-    template = None
-    if warm and os.geteuid() == 0:
-        template = Template(Path(work))
+    template = start_template(Limits(), warm)
+    if template is not None:
         template.wait_ready()
     samples, floors = {phase: [] for phase in PHASES}, []
     try:
@@ -180,7 +178,7 @@ def breakdown(graded, work, warm, runs):
         if template is not None:
             template.close()
     return {phase: statistics.median(values) for phase, values in samples.items()}, \
-        statistics.median(floors) + round_trip()
+        statistics.median(floors)
 
 
 def round_trip():
@@ -203,7 +201,8 @@ def bench_grading(students, jobs, runs):
         cold_seconds, cold_scores = ours(submissions, work, jobs, warm=False)
         warm_seconds, warm_scores = ours(submissions, work, jobs, warm=True)
         cold_phases, _ = breakdown(graded, work, False, runs)
-        warm_phases, floor_seconds = breakdown(graded, work, True, runs)
+        warm_phases, warm_cells = breakdown(graded, work, True, runs)
+        floor_seconds = warm_cells + round_trip()
     full = lambda scores: sum(s == m and m > 0 for s, m in scores)
     for label, seconds, scores in (("plain nbgrader autograde", plain_seconds, plain_scores),
                                    (f"ours, cold kernels (--jobs {jobs})", cold_seconds, cold_scores),

@@ -50,14 +50,11 @@ COURSE_CONFIG = """\
 import os
 import sys
 sys.path.insert(0, {repo!r})
+from autograder.course import nbgrader_config
 from autograder.nbgrader_path import configure
 
 c = get_config()  # noqa: F821 (nbgrader provides it)
-HERE = os.path.dirname(os.path.abspath(__file__))   # the course moves with OUT
-c.CourseDirectory.root = HERE
-c.CourseDirectory.course_id = {course_id!r}
-c.CourseDirectory.ignore = {ignore!r}
-c.Exchange.root = os.path.join(HERE, "exchange")
+c.merge(nbgrader_config(os.path.dirname(os.path.abspath(__file__))))   # moves with OUT
 configure(c)
 """
 
@@ -65,10 +62,7 @@ configure(c)
 def write_course_config(root):
     """OUT/course/nbgrader_config.py: nbgrader's commands and formgrader, run in the course root,
     use this course, an exchange inside it, and the project's grading path."""
-    config = nbgrader_config(root)
-    text = COURSE_CONFIG.format(repo=str(REPO), course_id=COURSE_ID,
-                                ignore=list(config.CourseDirectory.ignore))
-    (Path(root) / "nbgrader_config.py").write_text(text)
+    (Path(root) / "nbgrader_config.py").write_text(COURSE_CONFIG.format(repo=str(REPO)))
 
 
 def nbgrader_api(root):

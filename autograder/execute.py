@@ -10,8 +10,8 @@ import copy
 import hashlib
 import json
 import time
-from queue import Empty
 from dataclasses import dataclass, field
+from queue import Empty
 
 import zmq
 import zmq.asyncio
@@ -21,6 +21,7 @@ from nbclient.exceptions import DeadKernelError
 from nbformat.v4 import new_output
 
 from .probes.harness import MIME
+from .feedback import INERT_TYPES
 from .sandbox import GiB, Sandbox, SandboxedKernelManager, SandboxLimits
 
 
@@ -64,8 +65,8 @@ def error_output(ename, evalue):
     return new_output("error", ename=ename, evalue=evalue, traceback=[f"{ename}: {evalue}"])
 
 
-# What a kernel may put in an output: nbformat's schema, and no more than the feedback page shows.
-SHOWN_TYPES = ("text/plain", "image/png", "image/jpeg")
+# What a kernel may put in an output: nbformat's schema, and no more than the feedback page shows
+# (feedback.INERT_TYPES).
 
 
 def _text(value):
@@ -88,7 +89,7 @@ def well_formed(msg_type, content):
                 "traceback": [_text(line) for line in traceback[:200]] if isinstance(traceback, list) else []}
     if msg_type in ("display_data", "execute_result", "update_display_data"):
         data = content.get("data") if isinstance(content.get("data"), dict) else {}
-        kept = {kind: _text(data[kind]) for kind in SHOWN_TYPES if kind in data}
+        kept = {kind: _text(data[kind]) for kind in INERT_TYPES if kind in data}
         cleaned = {"data": kept or {"text/plain": "[output of a kind feedback pages do not show]"},
                    "metadata": {}}
         if msg_type == "execute_result":
@@ -248,8 +249,9 @@ class BoundedKernelClient(AsyncKernelClient):
         super().start_channels(shell=shell, iopub=iopub, stdin=stdin, hb=False, control=control)
 
     async def wait_for_ready(self, timeout=None):
-        """jupyter_client's wait, with shorter waits on IOPub (0.2 s twice there: its last listens for silence; a
-        warm kernel is ready in 0.05 s; nbclient matches every message to its request anyway)."""
+        """jupyter_client's wait with shorter waits on IOPub (0.2 s twice there, the last one
+        listening for silence): a warm kernel is ready in 0.05 s, and nbclient matches every
+        message to its request anyway."""
         deadline = time.monotonic() + (timeout if timeout is not None else float("inf"))
         while True:
             self.kernel_info()

@@ -8,6 +8,7 @@ Pages are rendered from one Jinja2 template (feedback.html.j2), not nbconvert's 
 page then costs milliseconds instead of a second, and shows only text and raster images. The
 HideHiddenTests preprocessor is for nbgrader's own feedback command (formgrader).
 """
+import functools
 import re
 from pathlib import Path
 
@@ -83,11 +84,16 @@ def prepare():
     _markdown("")
 
 
-def _markdown(text):
-    """Markdown as HTML with any raw HTML in it escaped and harmful links dropped (mistune)."""
+@functools.lru_cache(maxsize=1)
+def _markdown_renderer():
     import mistune
 
-    return mistune.create_markdown(escape=True)(text)
+    return mistune.create_markdown(escape=True)
+
+
+def _markdown(text):
+    """Markdown as HTML with any raw HTML in it escaped and harmful links dropped (mistune)."""
+    return _markdown_renderer()(text)
 
 
 def _text(value):

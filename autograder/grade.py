@@ -432,6 +432,7 @@ class ClassGrader:
                     print(f"sandbox: {outcome['enforcement']}", file=sys.stderr, flush=True)
                     said = True
                 settle(by_key[job.key], outcome, outcome.get("sha256"))
+        self.recorder.refresh()     # the last grades.csv takes the gradebook as it is now
         self.write_csv(rows)
         manual = self.recorder.final_scores()      # the table shows what grades.csv says
         return {key: row if (row.student_id, row.assignment) not in manual else

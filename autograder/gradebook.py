@@ -104,19 +104,37 @@ class Recorder:
         self.api = NbGraderAPI(config=grading_config(root))
         self.api.log.setLevel(logging.ERROR)
         self.db_url = f"sqlite:///{self.root / 'gradebook.db'}"
-        self._submissions = None
         self.carried = carried or {}
+        self._held = self._final = None     # what the gradebook holds (see _load)
+
+    def _load(self):
+        """Read the gradebook once: the submissions it holds, and the totals of those an
+        instructor gave a manual score; _judged keeps both current as it records."""
+        if self._held is None:
+            self._held, self._final = set(), {}
+            if (self.root / "gradebook.db").exists():
+                with Gradebook(self.db_url) as gradebook:
+                    for assignment in gradebook.assignments:
+                        for submission in assignment.submissions:
+                            self._note(submission, assignment.name)
+
+    def _note(self, submission, assignment):
+        key = (submission.student.id, assignment)
+        self._held.add(key)
+        if any(grade.manual_score is not None for notebook in submission.notebooks
+               for grade in notebook.grades):
+            self._final[key] = float(submission.score)
+        else:
+            self._final.pop(key, None)
+
+    def refresh(self):
+        """Forget what was read (formgrader may have changed the gradebook meanwhile)."""
+        self._held = self._final = None
 
     def submissions(self):
-        """{(student, assignment)} of the submissions the gradebook holds (read once)."""
-        if self._submissions is None:
-            if not (self.root / "gradebook.db").exists():
-                self._submissions = set()
-            else:
-                with Gradebook(self.db_url) as gradebook:
-                    self._submissions = {(s.student.id, a.name) for a in gradebook.assignments
-                                         for s in a.submissions}
-        return self._submissions
+        """{(student, assignment)} of the submissions the gradebook holds."""
+        self._load()
+        return self._held
 
     def record(self, student, assignment, executed, cells):
         """File `executed` (an executed NotebookNode) and give its grade cells the judge's
@@ -187,16 +205,13 @@ class Recorder:
                         comment.manual_comment = work["comments"][(notebook.name, comment.name)]
             gradebook.db.commit()
             submission = gradebook.find_submission(assignment, student)
+            if self._held is not None:
+                self._note(submission, assignment)
             return float(sum(grade.auto_score or 0.0 for notebook in submission.notebooks
                              for grade in notebook.grades))
 
     def final_scores(self):
         """{(student, assignment): the gradebook's total} for the submissions an instructor gave
         a manual score (it replaces the judge's for its cell, as in nbgrader)."""
-        if not (self.root / "gradebook.db").exists():
-            return {}
-        with Gradebook(self.db_url) as gradebook:
-            return {(submission.student.id, assignment.name): float(submission.score)
-                    for assignment in gradebook.assignments for submission in assignment.submissions
-                    if any(grade.manual_score is not None for notebook in submission.notebooks
-                           for grade in notebook.grades)}
+        self._load()
+        return dict(self._final)

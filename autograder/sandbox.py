@@ -375,7 +375,7 @@ class Sandbox:
 
     def kernel_request(self, kernel_args):
         """What the template needs to make the kernel of this sandbox (template_process.py)."""
-        return {"cgroup_procs": [str(p) for p in self.cgroup.procs_files()], "uid": self.uid,
+        return {"cgroup_procs": self.cgroup.procs_files(), "uid": self.uid,
                 "file_bytes": self.limits.file_bytes, "env": self.environment(),
                 "argv": list(kernel_args), "threads": self.threads,
                 "seccomp": self.seccomp_file is not None}
@@ -550,7 +550,7 @@ class SandboxedKernelManager(AsyncKernelManager):
     def format_kernel_cmd(self, extra_arguments=None):
         argv = super().format_kernel_cmd(extra_arguments)
         self._kernel_args = argv[3:] if argv[1:3] == ["-m", "ipykernel_launcher"] else None
-        if self.sandbox.template and self._kernel_args is not None:
+        if self._forks_kernel:
             return self.sandbox.holder_command()
         return self.sandbox.command(argv)
 
@@ -558,7 +558,7 @@ class SandboxedKernelManager(AsyncKernelManager):
         kw["env"] = self.sandbox.environment()
         kw["stdout"] = kw["stderr"] = subprocess.DEVNULL   # what it writes to its fds is not ours
         kw["cwd"] = str(self.sandbox.scratch)    # bubblewrap's own; the kernel's is /tmp inside
-        if not (self.sandbox.template and self._kernel_args is not None):
+        if not self._forks_kernel:
             await super()._async_launch_kernel(kernel_cmd, **kw)
             self._watch()
             return
@@ -575,6 +575,11 @@ class SandboxedKernelManager(AsyncKernelManager):
                 if fd is not None:
                     os.close(fd)
 
+    @property
+    def _forks_kernel(self):
+        """Whether this kernel is forked from the template (else started cold)."""
+        return bool(self.sandbox.template) and self._kernel_args is not None
+
     def _watch(self):
         process = getattr(self.provisioner, "process", None)
         if process is not None:
@@ -582,11 +587,11 @@ class SandboxedKernelManager(AsyncKernelManager):
 
     def _fork_kernel(self, kernel_end):
         """Wait for the holder's "ready", then have the template fork this sandbox's kernel."""
-        from .template import _read_line, request_kernel
+        from .template import read_line, request_kernel
 
         process = self.provisioner.process
         timeout = 60.0
-        if _read_line(process.stdout, timeout) != "ready":
+        if read_line(process.stdout, timeout) != "ready":
             raise RuntimeError(f"the sandbox did not start ({self.sandbox.tripped or 'no holder'})")
         holder = _holder_pid(process.pid)
         if holder is None:
@@ -603,7 +608,7 @@ def _holder_pid(pid):
         leaves = [p for p in psutil.Process(pid).children(recursive=True) if not p.children()]
     except psutil.NoSuchProcess:
         return None
-    return leaves[-1].pid if len(leaves) == 1 else None
+    return leaves[0].pid if len(leaves) == 1 else None
 
 
 def wait_for_exit(pids, timeout=5.0):

@@ -111,7 +111,8 @@ class Supervisor:
         pending, running, serial = collections.deque((job, 1) for job in jobs), {}, 0
         made = None
         try:
-            made = self._template(run_dir) if jobs and not self.started_template else None
+            if jobs and not self.started_template:
+                made = start_template(self.limits, self.warm)
             if jobs and self.target is None:
                 worker.prepare()                # while the template warms up
             template = self._ready(self.started_template or made) if jobs else None
@@ -145,15 +146,6 @@ class Supervisor:
             if made is not None:
                 made.close()
             shutil.rmtree(run_dir, ignore_errors=True)
-
-    def _template(self, run_dir):
-        """The warm kernel template of this run, started (not yet ready), or None: kernels then
-        start cold (no sandbox, not root)."""
-        if not (self.warm and self.limits.sandbox and os.geteuid() == 0):
-            return None
-        from .template import Template
-
-        return Template(run_dir)
 
     @staticmethod
     def _ready(template):

@@ -31,7 +31,7 @@ class TemplateUnavailable(RuntimeError):
     """The template could not start or answer."""
 
 
-def _read_line(stream, timeout):
+def read_line(stream, timeout):
     """One line from a pipe, within `timeout` seconds ('' if none came)."""
     ready, _, _ = select.select([stream], [], [], timeout)
     return stream.readline().decode(errors="replace").strip() if ready else ""
@@ -59,7 +59,7 @@ class Template:
     def wait_ready(self, timeout=START_SECONDS):
         """Block until the template listens; TemplateUnavailable if it died or took too long."""
         if not self._ready:
-            line = _read_line(self.process.stdout, timeout)
+            line = read_line(self.process.stdout, timeout)
             if line != "ready":
                 self.close()
                 raise TemplateUnavailable("the kernel template did not start")

@@ -95,9 +95,7 @@ def _confine(request, rules):
     """In the kernel's own process (inside the PID namespace): limits, user, no privileges."""
     _show_command_line([sys.executable, "-m", "ipykernel_launcher"] + request["argv"])
     resource.setrlimit(resource.RLIMIT_FSIZE, (request["file_bytes"],) * 2)
-    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
-    if request.get("nproc"):
-        resource.setrlimit(resource.RLIMIT_NPROC, (request["nproc"],) * 2)
+    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))     # processes: the cgroup's pids.max
     last_cap = int(open("/proc/sys/kernel/cap_last_cap").read())
     for cap in range(last_cap + 1):
         _check(LIBC.prctl(PR_CAPBSET_DROP, cap, 0, 0, 0), "drop capability")
@@ -129,7 +127,6 @@ def _become_kernel(request, connection, holder_pipe):
     os.environ.clear()
     os.environ.update(request["env"])
     sys.path.insert(0, request["env"].get("PYTHONPATH", "/opt/grader"))
-    os.chdir("/tmp")
     random.seed()
     import numpy
     import torch
@@ -149,32 +146,35 @@ def _become_kernel(request, connection, holder_pipe):
     app.start()
 
 
-def _child(request, connection, holder_pipe, rules):
-    """The first child: enter, fork into the PID namespace, leave. Never returns."""
+def _exit_after(step, connection):
+    """Run `step` in this forked process, send the grader the reason it failed, and end the
+    process either way (a child never returns into the template's loop)."""
     code = 1
-    signal.signal(signal.SIGCHLD, signal.SIG_DFL)
     try:
-        _enter(request)
-        if os.fork() == 0:
-            try:
-                _confine(request, rules)
-                _become_kernel(request, connection, holder_pipe)
-                code = 0
-            except BaseException as error:      # noqa: BLE001 - the grader reads the reason
-                try:
-                    connection.sendall(f"error {type(error).__name__}: {error}\n".encode())
-                except OSError:
-                    pass
-            finally:
-                os._exit(code)
+        step()
         code = 0
-    except BaseException as error:              # noqa: BLE001
+    except BaseException as error:              # noqa: BLE001 - the grader reads the reason
         try:
             connection.sendall(f"error {type(error).__name__}: {error}\n".encode())
         except OSError:
             pass
     finally:
         os._exit(code)
+
+
+def _child(request, connection, holder_pipe, rules):
+    """The first child: enter, fork into the PID namespace (the kernel), leave."""
+    def kernel():
+        _confine(request, rules)
+        _become_kernel(request, connection, holder_pipe)
+
+    def enter_and_fork():
+        _enter(request)
+        if os.fork() == 0:
+            _exit_after(kernel, connection)
+
+    signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+    _exit_after(enter_and_fork, connection)
 
 
 def serve(path, rules):
