@@ -1,30 +1,24 @@
-"""Session-wide fixtures.
+"""How the suite is ordered.
 
-The hostile batch (test_hostile.py) is one long `grade` run that mostly waits: on cell time
-limits, on kernels that hang or wedge their channels, on deadlines. It is started as the session
-starts, when the session holds its tests, so those waits overlap the other tests' work instead of
-adding to the suite's time; test_hostile's `batch` fixture then waits for it and checks it.
+`make test` runs it in two processes (pytest-xdist, `--dist loadfile`: each test file goes whole
+to one process, handed out in the order below). The hostile batch (test_hostile.py) is one long
+`grade` run that mostly waits: on cell time limits, on kernels that hang or wedge their
+channels. Its file goes first, and within it the tests that read the batch, so the batch grades
+while the other process works through the rest; then the longest files, so that no long file
+starts last and runs alone.
 """
-import pytest
+
+LONGEST_FIRST = ("test_hostile", "test_student_notebooks", "test_demo", "test_nbgrader_path",
+                 "test_solutions", "test_grading", "test_faults", "test_concurrent_graders",
+                 "test_supervise", "test_interrupt")
 
 
-@pytest.fixture(scope="session", autouse=True)
-def hostile_batch_started(request, tmp_path_factory):
-    """The launched batch (test_hostile.launch), or None when no test of this session reads it."""
-    wanted = any(getattr(item, "module", None) is not None and item.module.__name__ == "test_hostile"
-                 and "batch" in item.fixturenames for item in request.session.items)
-    if not wanted:
-        yield None
-        return
-    import test_hostile
-
-    launched = test_hostile.launch(tmp_path_factory)
-    yield launched
-    test_hostile.stop(launched)
+def _rank(item):
+    module = getattr(item, "module", None)
+    name = module.__name__ if module is not None else ""
+    file_rank = LONGEST_FIRST.index(name) if name in LONGEST_FIRST else len(LONGEST_FIRST)
+    return file_rank, "batch" not in getattr(item, "fixturenames", ())
 
 
 def pytest_collection_modifyitems(session, config, items):
-    """The hostile batch's tests run last: every other test then runs while the batch grades
-    (started with the session), instead of after its waits."""
-    items.sort(key=lambda item: getattr(item, "module", None) is not None
-               and item.module.__name__ == "test_hostile")
+    items.sort(key=_rank)

@@ -74,6 +74,7 @@ COPY_EXCLUDED = {".git", ".venv", "out", "__pycache__", ".pytest_cache"}
 GRADER_RSS = 2 * 2 ** 30           # bytes any one of the grader's own processes (not a kernel) may hold
 SAMPLE_SECONDS = 0.5               # how often the batch samples the grader's processes
 BUDGET = re.compile(r"at most (\d+(?:\.\d+)?) s in all")   # the grader's announced bound for the batch
+CELL_TIMEOUT, NOTEBOOK_BUDGET = 10, 60      # the batch's limits: every attack that waits is held to these
 BUDGET_SLACK = 60                  # seconds past the announced bound allowed for starting and writing out
 CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")      # control characters other than \t and \n
 
@@ -318,8 +319,7 @@ def read_rows(out):
 
 
 def launch(tmp_path_factory):
-    """Build the class in a copy of the project and start the grader on it (not waiting): the
-    session starts it first (conftest.py), so its waits overlap the other tests' work."""
+    """Build the class in a copy of the project and start the grader on it (not waiting)."""
     assert shutil.which("bwrap"), ("bubblewrap (bwrap) is not installed: the grader cannot sandbox "
                                    "the hostile class (apt-get install bubblewrap; .ci/run does)")
     root = tmp_path_factory.mktemp(SAFE_NAME)
@@ -339,7 +339,8 @@ def launch(tmp_path_factory):
     started = time.time()
     with open(log, "wb") as handle:
         grader = subprocess.Popen(
-            [sys.executable, "-m", "autograder", "grade", str(submissions), "--out", str(out), "--jobs", "2"],
+            [sys.executable, "-m", "autograder", "grade", str(submissions), "--out", str(out), "--jobs", "2",
+             "--cell-timeout", str(CELL_TIMEOUT), "--budget", str(NOTEBOOK_BUDGET)],
             cwd=copy, env=env, stdout=handle, stderr=subprocess.STDOUT, start_new_session=True)
     sampler = threading.Thread(target=sample_grader, args=(grader.pid, peaks, stop_sampling), daemon=True)
     sampler.start()
@@ -386,9 +387,13 @@ def finish(launched):
 
 
 @pytest.fixture(scope="module")
-def batch(hostile_batch_started, tmp_path_factory):
-    """The graded batch: started with the session (conftest.py), or here when it was not."""
-    return finish(hostile_batch_started or launch(tmp_path_factory))
+def batch(tmp_path_factory):
+    """The graded batch (this file's batch tests run first: conftest.py)."""
+    launched = launch(tmp_path_factory)
+    try:
+        yield finish(launched)
+    finally:
+        stop(launched)
 
 
 def grader_log(batch, chars=2000):
