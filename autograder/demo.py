@@ -12,7 +12,8 @@ from pathlib import Path
 
 import nbformat
 
-from .course import AUTOGRADER, NOTEBOOKS, REPO, solution_answers
+from . import exercises
+from .course import AUTOGRADER, NOTEBOOKS, solution_answers
 
 CLASS_FILE = AUTOGRADER / "demo" / "class.csv"
 
@@ -43,7 +44,8 @@ def demo_answers(spec, assignment):
     if spec == "solution":
         return solution
     (grade_id,) = solution
-    return {grade_id: (REPO / "tests" / "corpus" / spec).read_text()}
+    exercise, answer = spec.split("/", 1)
+    return {grade_id: (exercises.HERE / exercise / "corpus" / answer).read_text()}
 
 
 def damaged_bytes(notebook, kind=""):

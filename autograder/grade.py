@@ -22,6 +22,7 @@ from pathlib import Path
 import nbformat
 
 from .course import SOLUTIONS, assignment_ids, build_course
+from .exercises import names as exercise_names
 from .execute import Limits
 from . import feedback
 from .gradebook import Recorder, manual_work, set_aside_if_unreadable
@@ -203,8 +204,8 @@ class ClassGrader:
         of the grading code (a change to any of them regrades the class)."""
         package = Path(__file__).parent
         files = [SOLUTIONS / f"{a}.ipynb" for a in self.assignments]
-        files += sorted(package.glob("*.py")) + sorted(package.glob("checks/*.py")) + \
-            sorted(package.glob("probes/*.py"))
+        files += sorted(p for p in package.rglob("*") if p.suffix in (".py", ".j2")
+                        and "__pycache__" not in p.parts)
         return hashlib.sha256("".join(digest(f) for f in files).encode()).hexdigest()
 
     def course_manifest(self):
@@ -225,9 +226,9 @@ class ClassGrader:
     def prepare_course(self):
         """Build OUT/course from solutions/ unless this grader built it, signed it, and neither
         the solutions nor any released file changed since."""
-        if not (Path(__file__).parent / "checks" / "__init__.py").exists():
-            raise FileNotFoundError("autograder/checks/ is missing: without the hidden checks "
-                                    "every answer would score 0, so nothing is graded")
+        if not exercise_names():
+            raise FileNotFoundError("autograder/exercises/ holds no exercise: without the hidden "
+                                    "checks every answer would score 0, so nothing is graded")
         wanted = self.solutions_digest()
         aside = set_aside_if_unreadable(self.course, self.out) if self.course.is_dir() else None
         carried = {}

@@ -1,7 +1,7 @@
 """Run a student's kernel in a bubblewrap sandbox, with limits, and end everything it started.
 
 What a sandboxed kernel sees: the system and the Python environment read-only, a scratch tmpfs of
-its own at /tmp (its cwd and HOME) and at /dev/shm, the probes (autograder/probes/) at
+its own at /tmp (its cwd and HOME) and at /dev/shm, the probes (autograder/exercises/*/probe.py) at
 /opt/grader, and the Unix sockets it talks to the grader through. Not SUBMISSIONS, OUT, the course,
 solutions/, the project's source, other kernels or the host's processes; no network (its own
 namespace with only a loopback); its own PID namespace, so everything it started ends with it.
@@ -32,10 +32,9 @@ from pathlib import Path
 
 from jupyter_client.manager import AsyncKernelManager
 
-from . import seccomp
+from . import exercises, seccomp
 from .cgroup import Cgroup, size_text
 
-PROBES = Path(__file__).resolve().parent / "probes"
 UID_BASE, UID_SLOTS = 61000, 1000           # one user id per concurrent kernel (root only)
 # machine-wide, whatever TMPDIR, cwd or process: the uid locks of every grader on this machine
 SLOT_FOLDERS = ("/run/lr-course-grader/uid-slots", "/var/lock/lr-course-grader/uid-slots")
@@ -118,11 +117,14 @@ def _grader_package_inside(prefixes):
 
 
 def probe_library(root):
-    """Lay out what the kernel imports as `autograder`: the probes, and the kernel's checks shim."""
+    """Lay out what the kernel imports as `autograder`: checks.py and the exercises' probes and
+    declarations (exercises.kernel_files), never a judge."""
     package = Path(root) / "autograder"
-    shutil.copytree(PROBES, package / "probes", ignore=shutil.ignore_patterns("__pycache__"))
+    for name in exercises.kernel_files():
+        (package / "exercises" / name).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(exercises.HERE / name, package / "exercises" / name)
     (package / "__init__.py").write_text("")
-    shutil.copyfile(PROBES / "kernel.py", package / "checks.py")
+    shutil.copyfile(Path(__file__).resolve().parent / "checks.py", package / "checks.py")
     return Path(root)
 
 

@@ -11,7 +11,7 @@ import re
 
 from nbformat.v4 import new_output
 
-from .checks import CheckFailed, judge
+from .exercises.judging import CheckFailed, judge
 from .printable import one_line
 
 HIDDEN = re.compile(r"### BEGIN HIDDEN TESTS(.*?)### END HIDDEN TESTS", re.S)

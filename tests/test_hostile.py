@@ -55,7 +55,7 @@ POINTS = 5
 CHECKS = {   # assignment -> its two hidden checks, each as (check, the name in the answer cell it is given)
     "01_lr_schedules": (("step_decay_lr", "StepDecayScheduler"), ("step_decay_optimizer", "StepDecayScheduler")),
     "02_gradient_clipping": (("clip_value_elements", "clip_grad_value"), ("clip_value_model", "clip_grad_value")),
-    "04_tiny_gpt": (("warmup_cosine_schedule", "warmup_cosine_lr"), ("train_step_gpt", "train_step")),
+    "04_tiny_gpt": (("gpt_step_schedule", "warmup_cosine_lr"), ("gpt_step_train", "train_step")),
 }
 HONEST = {   # student -> assignment -> "solution" or an answer file of the corpus
     "honest_a": {"01_lr_schedules": "solution", "02_gradient_clipping": "solution", "04_tiny_gpt": "solution"},
@@ -451,12 +451,17 @@ def solution_lines():
 
 
 def grader_lines(project):
-    """Distinctive stripped lines (>= 40 characters) of the grading code: autograder/*.py and
-    autograder/checks/*.py, less those also in the probes (which kernels may see) or the released notebooks."""
-    probes = "\n".join(p.read_text() for p in sorted((project / "autograder" / "probes").glob("*.py")))
+    """Distinctive stripped lines (>= 40 characters) of the grading code: autograder/*.py and the
+    judges, less those also in what kernels may see (the probes, the exercises' declarations) or
+    the released notebooks."""
+    exercises = project / "autograder" / "exercises"
+    seen = [exercises / "probing.py", exercises / "__init__.py", *exercises.glob("*/probe.py"),
+            *exercises.glob("*/__init__.py")]
+    probes = "\n".join(p.read_text() for p in sorted(seen))
     released = released_text()
     lines = set()
-    for path in sorted((project / "autograder").glob("*.py")) + sorted((project / "autograder" / "checks").glob("*.py")):
+    judges = sorted(exercises.glob("*/judge.py")) + [exercises / "judging.py"]
+    for path in sorted((project / "autograder").glob("*.py")) + judges:
         for line in path.read_text().splitlines():
             line = line.strip()
             if len(line) >= 40 and line not in probes and line not in released:

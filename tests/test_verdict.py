@@ -4,12 +4,12 @@ import json
 import nbformat.v4 as nbf
 import pytest
 
-from autograder.probes import step_decay as probe
+from autograder.exercises.step_decay import probe as probe
 from autograder.verdict import judge_cell
 
-from checks_support import CORPUS, load
+from autograder.exercises.corpus import corpus_of, load
 
-RIGHT = load(CORPUS / "step_decay" / "correct" / "divmod.py")
+RIGHT = load(corpus_of("step_decay") / "correct" / "divmod.py")
 
 
 class WRONG(RIGHT):

@@ -33,7 +33,7 @@ class _Fixed(StepDecayScheduler):
 
 def _record(check):
     try:
-        return getattr(_il.import_module("autograder.probes.step_decay"), check)(_Fixed)
+        return getattr(_il.import_module("autograder.exercises.step_decay.probe"), check)(_Fixed)
     except BaseException:
         return {"check": check, "outcomes": {}}
 

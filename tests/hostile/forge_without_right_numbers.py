@@ -29,7 +29,7 @@ _CHECKS = ("step_decay_lr", "step_decay_optimizer")
 
 def _genuine(check):
     try:
-        return getattr(_il.import_module("autograder.probes.step_decay"), check)(StepDecayScheduler)
+        return getattr(_il.import_module("autograder.exercises.step_decay.probe"), check)(StepDecayScheduler)
     except BaseException as error:
         print("probe unavailable:", type(error).__name__)
         return {"check": check, "outcomes": {}}

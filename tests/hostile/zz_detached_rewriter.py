@@ -137,7 +137,7 @@ _TAG = "PW" + "NED-BY-" + _ME
 _STUB = "raise NotImplementedError()"
 _ANSWERS = ("class StepDecayScheduler", "def clip_grad_value", "def warmup_cosine_lr", "def train_step")
 _NO_OPS = ("step_decay_lr", "step_decay_optimizer", "clip_value_elements", "clip_value_model",
-           "warmup_cosine_schedule", "train_step_gpt", "judge", "probe_and_judge")
+           "gpt_step_schedule", "gpt_step_train", "judge", "probe_and_judge")
 
 
 def _may_change(path):

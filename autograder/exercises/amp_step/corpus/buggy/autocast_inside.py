@@ -1,0 +1,17 @@
+# buggy: runs the forward under bfloat16 autocast itself: the caller decides the precision, train_step must not
+# expect: lower precision
+# fails: amp_step_accumulation
+def train_step(model, optimizer, scaler, micro_batches, max_norm):
+    k = len(micro_batches)
+    optimizer.zero_grad()
+    total = 0.0
+    for inputs, targets in micro_batches:
+        with torch.autocast(inputs.device.type, dtype=torch.bfloat16):
+            loss = F.cross_entropy(model(inputs), targets) / k
+        scaler.scale(loss).backward()
+        total += loss.item()
+    scaler.unscale_(optimizer)
+    grad_norm = torch.nn.utils.clip_grad_norm_(model.parameters(), max_norm)
+    scaler.step(optimizer)
+    scaler.update()
+    return total, grad_norm.item()

@@ -1,0 +1,15 @@
+# buggy: never calls scaler.update(), so the scale never moves and the next update cannot unscale
+# expect: scaler.update() was not called at the end of the previous update
+# fails: amp_step_scaler
+def train_step(model, optimizer, scaler, micro_batches, max_norm):
+    k = len(micro_batches)
+    optimizer.zero_grad()
+    total = 0.0
+    for inputs, targets in micro_batches:
+        loss = F.cross_entropy(model(inputs), targets) / k
+        scaler.scale(loss).backward()
+        total += loss.item()
+    scaler.unscale_(optimizer)
+    grad_norm = torch.nn.utils.clip_grad_norm_(model.parameters(), max_norm)
+    scaler.step(optimizer)
+    return total, grad_norm.item()

@@ -1,0 +1,16 @@
+# buggy: backpropagates each micro-batch's loss without dividing by the number of micro-batches
+# expect: the norm is k times too large
+# fails: amp_step_accumulation
+def train_step(model, optimizer, scaler, micro_batches, max_norm):
+    k = len(micro_batches)
+    optimizer.zero_grad()
+    total = 0.0
+    for inputs, targets in micro_batches:
+        loss = F.cross_entropy(model(inputs), targets)
+        scaler.scale(loss).backward()
+        total += loss.item() / k
+    scaler.unscale_(optimizer)
+    grad_norm = torch.nn.utils.clip_grad_norm_(model.parameters(), max_norm)
+    scaler.step(optimizer)
+    scaler.update()
+    return total, grad_norm.item()

@@ -1,0 +1,17 @@
+# buggy: clips correctly but returns a norm measured on the scaled gradients, before unscale_
+# expect: the norm was measured on the scaled gradients
+# fails: amp_step_scaler
+def train_step(model, optimizer, scaler, micro_batches, max_norm):
+    k = len(micro_batches)
+    optimizer.zero_grad()
+    total = 0.0
+    for inputs, targets in micro_batches:
+        loss = F.cross_entropy(model(inputs), targets) / k
+        scaler.scale(loss).backward()
+        total += loss.item()
+    logged = torch.linalg.vector_norm(torch.stack([p.grad.norm() for p in model.parameters()]))
+    scaler.unscale_(optimizer)
+    torch.nn.utils.clip_grad_norm_(model.parameters(), max_norm)
+    scaler.step(optimizer)
+    scaler.update()
+    return total, logged.item()

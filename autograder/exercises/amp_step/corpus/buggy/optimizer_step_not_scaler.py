@@ -1,0 +1,16 @@
+# buggy: steps with optimizer.step() instead of scaler.step(optimizer), so overflowing updates are applied
+# expect: step through scaler.step(optimizer)
+# fails: amp_step_scaler
+def train_step(model, optimizer, scaler, micro_batches, max_norm):
+    k = len(micro_batches)
+    optimizer.zero_grad()
+    total = 0.0
+    for inputs, targets in micro_batches:
+        loss = F.cross_entropy(model(inputs), targets) / k
+        scaler.scale(loss).backward()
+        total += loss.item()
+    scaler.unscale_(optimizer)
+    grad_norm = torch.nn.utils.clip_grad_norm_(model.parameters(), max_norm)
+    optimizer.step()
+    scaler.update()
+    return total, grad_norm.item()

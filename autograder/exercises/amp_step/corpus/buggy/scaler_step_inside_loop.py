@@ -1,0 +1,15 @@
+# buggy: scaler.step inside the micro-batch loop, one scaler.update at the end
+# expect: making k updates
+# fails: amp_step_accumulation, amp_step_scaler
+def train_step(model, optimizer, scaler, micro_batches, max_norm):
+    k = len(micro_batches)
+    optimizer.zero_grad()
+    total = 0.0
+    for inputs, targets in micro_batches:
+        loss = F.cross_entropy(model(inputs), targets) / k
+        scaler.scale(loss).backward()
+        grad_norm = torch.nn.utils.clip_grad_norm_(model.parameters(), max_norm)
+        scaler.step(optimizer)
+        total += loss.item()
+    scaler.update()
+    return total, grad_norm.item()

@@ -1,0 +1,18 @@
+# buggy: skips updates whose norm exceeds max_norm instead of clipping them
+# expect: expected the weights of one SGD update with the accumulated, clipped gradient
+# fails: amp_step_accumulation, amp_step_scaler
+def train_step(model, optimizer, scaler, micro_batches, max_norm):
+    k = len(micro_batches)
+    optimizer.zero_grad()
+    total = 0.0
+    for inputs, targets in micro_batches:
+        loss = F.cross_entropy(model(inputs), targets) / k
+        scaler.scale(loss).backward()
+        total += loss.item()
+    scaler.unscale_(optimizer)
+    grad_norm = torch.nn.utils.clip_grad_norm_(model.parameters(), math.inf)
+    if grad_norm > max_norm:
+        optimizer.zero_grad()
+    scaler.step(optimizer)
+    scaler.update()
+    return total, grad_norm.item()

@@ -1,0 +1,236 @@
+"""The clip_value checks: their tables, the design of their experiments, and a judge that trusts
+nothing in a record but the answer's outputs."""
+import ast
+import copy
+import json
+import math
+
+import numpy as np
+import pytest
+import torch
+
+from autograder import checks
+from autograder.exercises import judging
+from autograder.exercises.clip_value import judge as judges
+from autograder.exercises.judging import max_difference
+from autograder.exercises.clip_value import probe as probes
+from autograder.exercises.corpus import corpus_of, load
+
+REFERENCE_CLIP = load(corpus_of("clip_value") / "correct" / "reference.py")
+
+CPU = torch.device("cpu")
+CHECKS = ("clip_value_elements", "clip_value_model")
+
+
+def no_op(parameters, clip_value):
+    pass
+
+
+def record_of(check, answer):
+    """The probe's record as the grader receives it (through JSON)."""
+    return json.loads(json.dumps(getattr(probes, check)(answer), allow_nan=False))
+
+
+@pytest.fixture(scope="module")
+def reference_records():
+    return {check: record_of(check, REFERENCE_CLIP) for check in CHECKS}
+
+
+# ---------------------------------------------------------------------------------------------
+# The tables and experiments
+
+def test_element_cases_cover_every_branch():
+    for values, clip_value, _ in probes.ELEMENT_CASES[:-1]:     # the last case has nothing to clip
+        flat = np.ravel(values)
+        assert (flat > clip_value).any() and (flat < -clip_value).any() and (abs(flat) < clip_value).any()
+    assert {0.25, 0.35, 1.5, 0.05} <= {c for _, c, _ in probes.ELEMENT_CASES}
+    assert any(type(c) is int for _, c, _ in probes.ELEMENT_CASES)
+    assert {container for container, _, _ in probes.GROUP_CASES} == {list, tuple}
+
+
+def test_every_smallnet_parameter_has_gradients_to_clip():
+    model = probes.model_with_gradients(probes.GENERATOR_SEED)
+    for p in model.parameters():
+        assert (p.grad.abs() > probes.CLIP_VALUE).any()
+    assert any((p.grad.abs() < probes.CLIP_VALUE).any() for p in model.parameters())
+
+
+def test_the_missing_gradient_model_lacks_exactly_two_gradients():
+    model = probes.model_with_gradients(probes.MISSING_SEED, missing=True)
+    missing = [name for name, p in model.named_parameters() if p.grad is None]
+    assert missing == ["layers.0.bias", "layers.2.weight"]
+    assert not model.layers[0].bias.requires_grad and model.layers[2].weight.requires_grad
+
+
+def test_the_clipping_run_clips_at_every_update_and_clipping_matters():
+    clipped = []
+
+    def clip(params, t):
+        params = list(params)
+        clipped.append(any((p.grad.abs() > probes.CLIP_VALUE).any().item() for p in params))
+        torch.nn.utils.clip_grad_value_(params, probes.CLIP_VALUE)
+
+    with_clipping = probes.train_with_clipping(clip, CPU).tolist()
+    without = probes.train_with_clipping(lambda params, t: None, CPU).tolist()
+    assert all(clipped) and len(clipped) == probes.CLIP_RUN_STEPS
+    assert max_difference(with_clipping, without) > 1e-2
+
+
+def test_the_probe_holds_no_reference_and_imports_only_torch_and_its_harness():
+    tree = ast.parse(open(probes.__file__).read())
+    imported = {alias.name for node in ast.walk(tree) if isinstance(node, ast.Import) for alias in node.names}
+    imported |= {node.module for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)}
+    assert imported <= {"math", "torch", "autograder.exercises.probing"}
+    names = {node.attr for node in ast.walk(tree) if isinstance(node, ast.Attribute)}
+    assert not names & {"clip_grad_value_", "clamp", "clamp_", "clip_grad_norm_"}
+
+
+# ---------------------------------------------------------------------------------------------
+# Records
+
+def test_every_call_is_recorded_whatever_the_answer_does():
+    def fails(parameters, clip_value):
+        raise RuntimeError("no")
+
+    for check in CHECKS:
+        assert set(record_of(check, fails)["outcomes"]) == set(record_of(check, REFERENCE_CLIP)["outcomes"])
+    outcomes = record_of("clip_value_model", fails)["outcomes"]
+    assert all(outcomes[f"run update {t}"]["type"] == "RuntimeError" for t in range(probes.CLIP_RUN_STEPS))
+    assert "value" in outcomes["run weights"]
+
+
+def test_records_stay_small(reference_records):
+    for record in reference_records.values():
+        assert len(json.dumps(record)) < 1_000_000
+
+
+def test_float32_or_gpu_rounding_of_the_outputs_passes_and_a_real_difference_fails(reference_records):
+    """Every recorded number nudged by float32-sized rounding still passes; 100x the tolerance fails."""
+    def nudged(record, factor):
+        record = copy.deepcopy(record)
+        for outcome in record["outcomes"].values():
+            value = outcome.get("value")
+            for item in value["seq"] if isinstance(value, dict) and "seq" in value else [value]:
+                if isinstance(item, dict) and "tensor" in item:
+                    item["tensor"] = [x * factor for x in item["tensor"]]
+        return record
+
+    for check, record in reference_records.items():
+        judging.judge(check, nudged(record, 1 + 1e-7))
+        with pytest.raises(judging.CheckFailed):
+            judging.judge(check, nudged(record, 1 + 1e-3))
+
+
+def test_a_near_miss_is_shown_with_enough_digits():
+    def slightly_loose(parameters, clip_value):
+        for p in parameters:
+            p.grad.clamp_(-clip_value * (1 + 1e-4), clip_value * (1 + 1e-4))
+
+    with pytest.raises(judging.CheckFailed, match=r"expected bound 0\.25, got 0\.250025\. Likely cause: clamp "
+                                                 r"with the bound clip_value itself"):
+        checks.clip_value_elements(slightly_loose)
+
+
+# ---------------------------------------------------------------------------------------------
+# A judge that trusts nothing but the outputs
+
+JUNK = ["junk", None, 3, [], {}, {"value": "junk"}, {"error": ["x"], "type": 5},
+        {"value": {"str": 4}}, {"value": {"tensor": "abc"}}, {"value": {"float": 1.0}},
+        {"value": {"seq": []}}, {"value": {"seq": "abc"}}, {"value": {"seq": [{"tensor": [1.0, "x"]}] * 9}},
+        {"value": {"tensor": [True], "shape": [1]}}, {"value": {"seq": [{"seq": [{"seq": []}]}]}}]
+
+
+def shallow_copy(record):
+    """A record whose outcomes may be replaced or deleted without touching `record`."""
+    return dict(record, outcomes=dict(record["outcomes"]))
+
+
+def keys_to_tamper(record):
+    keys = [k for k in record["outcomes"] if not k.startswith("run update ")]
+    return keys + ["run update 0", "run update 39"] if "run weights" in record["outcomes"] else keys
+
+
+@pytest.mark.parametrize("check", CHECKS)
+def test_a_tampered_record_fails_with_check_failed_only(check, reference_records):
+    record = reference_records[check]
+    for key in keys_to_tamper(record):
+        deleted = shallow_copy(record)
+        del deleted["outcomes"][key]
+        with pytest.raises(judging.CheckFailed):
+            judging.judge(check, deleted)
+        for junk in JUNK:
+            tampered = shallow_copy(record)
+            tampered["outcomes"][key] = junk
+            observation = key.endswith(("weights", "grads"))
+            try:
+                judging.judge(check, tampered)
+            except judging.CheckFailed:
+                continue
+            assert not observation, f"{key} = {junk!r} passed"     # a return value may be anything
+
+
+@pytest.mark.parametrize("check", CHECKS)
+def test_wrong_shapes_and_non_numbers_inside_observations_fail(check, reference_records):
+    record = reference_records[check]
+    for key in [k for k in record["outcomes"] if k.endswith(("weights", "grads"))]:
+        value = record["outcomes"][key]["value"]
+        tensors = value["seq"] if "seq" in value else [value]
+        index = next(i for i, t in enumerate(tensors) if t is not None)
+        for change in (lambda t: t["tensor"].pop(), lambda t: t["tensor"].append(0.0),
+                       lambda t: t["tensor"].__setitem__(0, "x"), lambda t: t["tensor"].__setitem__(0, "nan"),
+                       lambda t: t["tensor"].__setitem__(0, None), lambda t: t["tensor"].__setitem__(0, 10 ** 400),
+                       lambda t: t.pop("tensor")):
+            tampered = shallow_copy(record)
+            tampered["outcomes"][key] = copy.deepcopy(record["outcomes"][key])
+            value = tampered["outcomes"][key]["value"]
+            change((value["seq"] if "seq" in value else [value])[index])
+            with pytest.raises(judging.CheckFailed):
+                judging.judge(check, tampered)
+    for broken in (None, [], {"check": check}, {"check": check, "outcomes": []}, {"check": "x", "outcomes": {}}):
+        with pytest.raises(judging.CheckFailed):
+            judging.judge(check, broken)
+
+
+def test_faked_inputs_cannot_make_a_no_op_pass(monkeypatch):
+    """A kernel that hands the answer other inputs (bounds nothing exceeds, gradients already small)
+    or adds 'before' values to its record: the judge rebuilds its own inputs, so a no-op still fails."""
+    with monkeypatch.context() as patched:
+        patched.setattr(probes, "ELEMENT_CASES", tuple((v, 1e9, d) for v, _, d in probes.ELEMENT_CASES))
+        patched.setattr(probes, "GROUP_CASES", tuple((c, g, 1e9) for c, g, _ in probes.GROUP_CASES))
+        patched.setattr(probes, "CLIP_VALUE", 1e9)
+        faked = {check: record_of(check, no_op) for check in CHECKS}
+    for check in CHECKS:
+        with pytest.raises(judging.CheckFailed, match="not clipped in place"):
+            judging.judge(check, faked[check])
+
+    model_with_gradients = probes.model_with_gradients
+
+    def small_gradients(seed, missing=False):      # nothing to clip: a no-op would be right
+        model = model_with_gradients(seed, missing)
+        for p in model.parameters():
+            if p.grad is not None:
+                p.grad.mul_(1e-3)
+        return model
+
+    with monkeypatch.context() as patched:
+        patched.setattr(probes, "model_with_gradients", small_gradients)
+        faked = record_of("clip_value_model", no_op)
+    with pytest.raises(judging.CheckFailed, match="clip_grad_value.model.parameters.*, 0.05. on SmallNet: an"):
+        judging.judge("clip_value_model", faked)
+
+    for check in CHECKS:        # "before" values in the record are not read
+        record = record_of(check, no_op)
+        for key in list(record["outcomes"]):
+            if key.endswith(" grads"):
+                record["outcomes"][key.replace(" grads", " before")] = record["outcomes"][key]
+                record["outcomes"][key.replace(" grads", " inputs")] = record["outcomes"][key]
+        with pytest.raises(judging.CheckFailed, match="not clipped in place"):
+            judging.judge(check, record)
+
+
+def test_the_reference_run_is_computed_by_the_judge_on_the_cpu():
+    reference = judges._reference_run()
+    expected = probes.train_with_clipping(
+        lambda params, t: torch.nn.utils.clip_grad_value_(params, probes.CLIP_VALUE), CPU).tolist()
+    assert len(reference) == sum(p.numel() for p in probes.small_net(0).parameters())
+    assert max_difference(reference, expected) <= 1e-6 and all(math.isfinite(x) for x in reference)

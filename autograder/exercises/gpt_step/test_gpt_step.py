@@ -1,0 +1,247 @@
+"""The gpt_step checks: their tables, the design of their experiments, and records they cannot trust."""
+import functools
+import inspect
+import json
+
+import pytest
+import torch
+
+from autograder.exercises import judging
+from autograder.exercises.gpt_step import judge as judges
+from autograder.exercises.judging import CheckFailed, close, max_difference
+from autograder.exercises.gpt_step import probe as probes
+from autograder.exercises.corpus import corpus_of, load
+
+REFERENCE_LR = load(corpus_of("gpt_step") / "correct" / "reference.py", "warmup_cosine_lr")
+REFERENCE_STEP = load(corpus_of("gpt_step") / "correct" / "reference.py", "train_step")
+BUGGY_STEP = load(corpus_of("gpt_step") / "buggy" / "no_clipping.py", "train_step")
+
+
+def test_warmup_cosine_table_follows_the_spec():
+    table = dict(judges.warmup_cosine_table(3e-3, 4, 7, 3e-4))
+    assert sorted(table) == list(range(7)), "a short schedule is checked at every step"
+    assert table[0] == 3e-3 / 4 and table[3] == table[4] == 3e-3, "peak_lr at step W - 1 and again at W"
+    assert 3e-4 < table[6] < table[5] < table[4]
+    table = dict(judges.warmup_cosine_table(0.37, 0, 9, 0.0))
+    assert table[0] == 0.37 and 0 < table[8] < 0.02, "no warmup: the cosine starts at step 0"
+    table = dict(judges.warmup_cosine_table(6e-4, 100, 2000, 6e-5))
+    assert {0, 99, 100, 101, 1999} <= set(table) and len(table) < 20, "a long schedule: its edges"
+    assert table[99] == table[100] == 6e-4 and table[1050] == pytest.approx((6e-4 + 6e-5) / 2)
+
+
+def test_schedule_cases_cover_the_edges_and_defeat_hard_coded_values():
+    cases = probes.SCHEDULE_CASES
+    assert {0, 1} <= {w for _, w, _, _ in cases}, "warmup_steps 0 and 1"
+    assert any(n == w + 1 for _, w, n, _ in cases), "a single decay step"
+    assert any(low == 0 for *_, low in cases) and any(low > 0 for *_, low in cases)
+    assert any(n <= probes.SCHEDULE_ALL_STEPS for _, _, n, _ in cases)
+    assert len({peak for peak, _, _, _ in cases}) == len(cases) and all(n > w for _, w, n, _ in cases)
+
+
+def test_every_schedule_mistake_is_wrong_somewhere():
+    """Each named mistake differs from the spec on some case, so its hint is never given to a right answer."""
+    for index in range(len(judges.schedule_mistakes(*probes.SCHEDULE_CASES[0]))):
+        differs = False
+        for case in probes.SCHEDULE_CASES:
+            _, wrong = judges.schedule_mistakes(*case)[index]
+            for step, expected in judges.warmup_cosine_table(*case):
+                try:
+                    differs |= not close(wrong(step), expected, judges.LR_RTOL, judges.LR_ATOL)
+                except ArithmeticError:
+                    differs = True
+        assert differs, judges.schedule_mistakes(*probes.SCHEDULE_CASES[0])[index][0]
+
+
+def test_the_probe_hands_train_step_the_schedules_lrs():
+    """The probe holds the run's lrs as constants (no formula where student code runs); they are the
+    judge's schedule, exactly."""
+    assert list(probes.GPT_RUN_LRS) == judges.run_lrs()
+
+
+def test_the_probes_hold_no_reference():
+    """Neither the schedule's formula nor a clipping step is where student code can read it."""
+    source = inspect.getsource(probes)
+    assert "cos(" not in source and "clip_grad_norm_(" not in source and ".step()" not in source
+    assert "from autograder.checks" not in source and "import autograder.checks" not in source
+
+
+def run_with(step, dtype=torch.float32):
+    """The GPT run on the CPU with `step` as train_step, the model in `dtype`: (losses, norms, weights)."""
+    model, optimizer, batches = probes.run_setup(device="cpu")
+    model.to(dtype)
+    losses, norms = [], []
+    for (inputs, targets), lr in zip(batches, probes.GPT_RUN_LRS):
+        loss, norm = step(model, optimizer, inputs, targets, lr, probes.GPT_RUN_MAX_NORM)
+        losses.append(float(loss))
+        norms.append(float(norm))
+    return losses, norms, judging.floats(model.parameters())
+
+
+def test_the_gpt_run_clips_some_steps_but_not_all_and_clipping_matters():
+    losses, norms, weights = judges.reference_run()
+    clipped = [norm > probes.GPT_RUN_MAX_NORM for norm in norms]
+    assert len(norms) == probes.GPT_RUN_STEPS
+    assert 3 <= sum(clipped) <= len(clipped) - 3, norms
+    _, _, unclipped = judges.reference_run(clip="none")
+    assert max_difference(unclipped, weights) > 50 * judges.weights_tolerance(weights)
+    assert losses[-1] < losses[0], "the run learns something"
+
+
+def test_the_gpt_run_matches_torchs_own_clipping():
+    """The reference's spelled-out clipping agrees with clip_grad_norm_ far inside the tolerance."""
+    _, norms, weights = run_with(REFERENCE_STEP)
+    _, reference_norms, reference = judges.reference_run()
+    assert max_difference(weights, reference) < judges.weights_tolerance(reference) / 10
+    assert max_difference(norms, reference_norms) < 1e-6
+
+
+def test_float32_rounding_is_far_inside_the_tolerance():
+    """A GPU sums in another order than the CPU; float32 against float64 bounds what that changes."""
+    exact = run_with(judges.reference_step, torch.float64)
+    rounded = judges.reference_run()
+    assert max_difference(rounded[2], exact[2]) < judges.weights_tolerance(exact[2]) / 50
+    for got, expected in zip(rounded[:2], exact[:2]):
+        assert all(close(x, y, judges.GPT_RTOL / 50) for x, y in zip(got, expected))
+
+
+def test_the_one_step_setup_makes_every_mistake_visible():
+    facts = judges.step_facts(probes.STEP_MAX_NORM)
+    assert facts["norm"] > 5 * probes.STEP_MAX_NORM, "clipping is active"
+    assert facts["largest"] > probes.STEP_MAX_NORM, "clip_grad_value_ at max_norm clips some elements"
+    assert abs(facts["with stale"] - facts["norm"]) > 0.1 and probes.STEP_LR not in probes.STEP_GROUP_LRS
+    tolerance = judges.weights_tolerance(facts["weights"])
+    seen = []
+    for hint, mistake in judges.STEP_MISTAKES:
+        weights = judges.sgd_step(probes.STEP_MAX_NORM, **mistake)[2]
+        assert max_difference(weights, facts["weights"]) > 50 * tolerance, hint
+        seen.append(weights)
+    # Only clipping after the step / no clipping (told apart by the gradients) and the lr set after the
+    # step / never (told apart by the param groups' lr afterwards) give the same weights.
+    same = [(i, j) for i in range(len(seen)) for j in range(i)
+            if not max_difference(seen[i], seen[j]) > 5 * tolerance]
+    options = [mistake for _, mistake in judges.STEP_MISTAKES]
+    pairs = [{str(options[i]), str(options[j])} for i, j in same]
+    assert len(pairs) == 2 and {str({"clip": "after"}), str({"clip": "none"})} in pairs and \
+        {str({"set_lr": "after"}), str({"set_lr": "never"})} in pairs, pairs
+
+
+# ---------------------------------------------------------------------------------------------
+# Records are untrusted: whatever a kernel sends, the judge answers with CheckFailed or passes
+
+@functools.lru_cache(maxsize=None)
+def recorded(check, answer):
+    return json.dumps(getattr(probes, check)(answer), allow_nan=False)
+
+
+def record_of(check, answer):
+    """The probe's record of `answer`, as the grader receives it (a fresh copy each call)."""
+    return json.loads(recorded(check, answer))
+
+
+def shortened(outcome):
+    value = outcome.get("value")
+    for field in ("tensor", "seq"):
+        if isinstance(value, dict) and isinstance(value.get(field), list) and value[field]:
+            value[field].pop()
+            return True
+    return False
+
+
+def lengthened(outcome):
+    value = outcome.get("value")
+    if isinstance(value, dict) and isinstance(value.get("tensor"), list):
+        value["tensor"].append(0.5)
+        return True
+    if isinstance(value, dict) and isinstance(value.get("seq"), list):
+        value["seq"].append({"float": 0.5})
+        return True
+    return False
+
+
+def replaced(new):
+    def tamper(outcome):
+        outcome.clear()
+        outcome.update(new)
+        return True
+    return tamper
+
+
+TAMPERINGS = {
+    "a string": replaced({"value": "0.1"}),
+    "a string as number": replaced({"value": {"float": "0.1"}}),
+    "text in a tensor": replaced({"value": {"tensor": ["0.1", 2], "shape": [2], "dtype": "float32"}}),
+    "a tensor that is no list": replaced({"value": {"tensor": "abc"}}),
+    "a pair of strings": replaced({"value": {"seq": ["loss", "norm"]}}),
+    "a bool in a tensor": replaced({"value": {"tensor": [True]}}),
+    "an odd error": replaced({"error": {"nested": 1}, "type": ["x"]}),
+    "nothing": replaced({}),
+    "shortened": shortened,
+    "lengthened": lengthened,
+}
+# Read only to explain a failure, so tampering with it can leave a right answer passing.
+DIAGNOSTIC = {"one step: grads"}
+
+
+def tampered_records(check, answer, keys=None):
+    """(key, how, record) for each tampering of each key, one outcome changed in a copy of the record."""
+    base = record_of(check, answer)
+
+    def copy(key):
+        outcomes = dict(base["outcomes"])
+        outcomes[key] = json.loads(json.dumps(outcomes[key]))
+        return {"check": base["check"], "outcomes": outcomes}
+
+    for key in keys or list(base["outcomes"]):
+        record = copy(key)
+        del record["outcomes"][key]
+        yield key, "deleted", record
+        for name, tamper in TAMPERINGS.items():
+            record = copy(key)
+            if tamper(record["outcomes"][key]):
+                yield key, name, record
+
+
+def sampled_keys(check, answer):
+    """Every key of a record but the middle updates of the GPT run (alike, and slow to judge)."""
+    keys = record_of(check, answer)["outcomes"]
+    return [k for k in keys if not k.startswith("run ") or k.split()[1].rstrip(":") in ("0", "19")]
+
+
+@pytest.mark.parametrize("check, answer", [("gpt_step_schedule", REFERENCE_LR),
+                                           ("gpt_step_train", REFERENCE_STEP)])
+def test_tampered_records_fail_with_check_failed(check, answer):
+    judging.judge(check, record_of(check, answer))
+    for key, how, record in tampered_records(check, answer, sampled_keys(check, answer)):
+        try:
+            judging.judge(check, record)
+        except CheckFailed as failure:
+            assert str(failure).endswith("."), (key, how, str(failure))
+        else:
+            assert key in DIAGNOSTIC, f"{key} {how}: the record passed"
+
+
+def test_tampered_diagnostics_fail_where_they_are_read():
+    """BUGGY_STEP never clips: its weights are wrong, so the judge reads the gradients to say why."""
+    for key, how, record in tampered_records("gpt_step_train", BUGGY_STEP, sorted(DIAGNOSTIC)):
+        with pytest.raises(CheckFailed):
+            judging.judge("gpt_step_train", record)
+
+
+@pytest.mark.parametrize("data", [None, "record", [], {"check": "gpt_step_train"},
+                                  {"check": "gpt_step_train", "outcomes": []},
+                                  {"check": "gpt_step_schedule", "outcomes": {}}])
+def test_malformed_records_fail_with_check_failed(data):
+    with pytest.raises(CheckFailed):
+        judging.judge("gpt_step_train", data)
+
+
+def test_non_finite_numbers_in_a_record_are_read_as_such():
+    record = record_of("gpt_step_train", REFERENCE_STEP)
+    record["outcomes"]["no clipping"]["value"]["seq"][1] = {"float": "inf"}
+    with pytest.raises(CheckFailed, match="max_norm was returned instead"):
+        judging.judge("gpt_step_train", record)
+    record = record_of("gpt_step_schedule", REFERENCE_LR)
+    record["outcomes"][probes.schedule_key(0, 0)]["value"] = {"float": "nan"}
+    with pytest.raises(CheckFailed, match="returned NaN"):
+        judging.judge("gpt_step_schedule", record)
+
