@@ -480,6 +480,23 @@ def _judge_scaled_step(record):
                           f"once per update, after scaler.step(optimizer).")
 
 
+def _require_skipped(what, norm, weights, previous, tol, wrong):
+    """An overflowing update: a non-finite norm returned, the weights left as they were."""
+    if math.isfinite(norm):
+        hint = wrong or ("return the norm clip_grad_norm_ measures on the unscaled gradients; it is how the "
+                         "caller sees that the scaler skipped the update")
+        raise CheckFailed(f"at {what}: expected a non-finite gradient norm (inf or nan), got {norm:.6g}. "
+                          f"Likely cause: {hint}.")
+    difference = max_difference(weights, previous)
+    if not difference <= tol:
+        got = "inf or NaN weights" if not all(map(math.isfinite, weights)) else \
+            f"weights up to {difference:.3g} away"
+        raise CheckFailed(f"at {what}: expected the weights unchanged (the scaler skips the update), got "
+                          f"{got}. Likely cause: step through scaler.step(optimizer), which skips updates "
+                          f"whose gradients hold inf or NaN (optimizer.step() does not), and never step the "
+                          f"optimizer yourself.")
+
+
 def _judge_scaled_run(record):
     """The AdamW run with overflows: finite updates equal those without a scaler, overflowing ones
     change nothing and report a non-finite norm, and the scale follows GradScaler's rules."""
@@ -502,19 +519,7 @@ def _judge_scaled_run(record):
                            finite=not overflow)
         weights = recorded_weights(record, f"scaled run {t}: weights", f"the weights after {what}")
         if overflow:
-            if math.isfinite(norm):
-                hint = wrong or ("return the norm clip_grad_norm_ measures on the unscaled gradients; it is how the "
-                                 "caller sees that the scaler skipped the update")
-                raise CheckFailed(f"at {what}: expected a non-finite gradient norm (inf or nan), got {norm:.6g}. "
-                                  f"Likely cause: {hint}.")
-            difference = max_difference(weights, previous)
-            if not difference <= tol:
-                got = "inf or NaN weights" if not all(map(math.isfinite, weights)) else \
-                    f"weights up to {difference:.3g} away"
-                raise CheckFailed(f"at {what}: expected the weights unchanged (the scaler skips the update), got "
-                                  f"{got}. Likely cause: step through scaler.step(optimizer), which skips updates "
-                                  f"whose gradients hold inf or NaN (optimizer.step() does not), and never step the "
-                                  f"optimizer yourself.")
+            _require_skipped(what, norm, weights, previous, tol, wrong)
         else:
             for name, got, expected in (("loss", loss, plain_loss), ("norm", norm, plain_norm)):
                 if not close(got, expected, RTOL):

@@ -110,12 +110,12 @@ def test_the_reference_matches_torchs_own_clipping_and_scaler():
     """The spelled-out reference agrees with the corpus's reference answer (clip_grad_norm_,
     GradScaler) far inside the tolerance."""
     record = record_of("amp_step_accumulation", REFERENCE)
-    got = judges.as_floats(record["outcomes"]["run: weights"]["value"], "")
+    got = judging.as_floats(record["outcomes"]["run: weights"]["value"], "")
     reference = judges.reference_run()[2]
     assert max_difference(got, reference) < judges.tolerance(reference) / 10
     record = record_of("amp_step_scaler", REFERENCE)
     for t, expected in enumerate(judges.reference_plain_run()):
-        scaled = judges.as_floats(record["outcomes"][f"scaled run {t}: weights"]["value"], "")
+        scaled = judging.as_floats(record["outcomes"][f"scaled run {t}: weights"]["value"], "")
         if expected is not None:
             assert max_difference(scaled, expected) < judges.tolerance(expected) / 10
 

@@ -57,8 +57,8 @@ def _schedule_settings(case):
     return f"peak_lr={peak:g}, warmup_steps={w}, total_steps={n}, min_lr={low:g}"
 
 
-def schedule_mistakes(peak, w, n, low):
-    """(likely cause, wrong formula) for what students hand in, given one case's settings."""
+def _schedule_parts(peak, w, n, low):
+    """The pieces the wrong schedules are built from: (cosine, warm, decay, piecewise)."""
     def cosine(progress, bottom=low, half=0.5, top=peak, turn=math.pi):
         return bottom + half * (top - bottom) * (1 + math.cos(turn * progress))
 
@@ -71,6 +71,16 @@ def schedule_mistakes(peak, w, n, low):
     def piecewise(warmup, after, edge=w):
         return lambda t: warmup(t) if t < edge else after(t)
 
+    return cosine, warm, decay, piecewise
+
+
+def schedule_mistakes(peak, w, n, low):
+    """(likely cause, wrong formula) for what students hand in, given one case's settings."""
+    return _warmup_mistakes(peak, w, n, low) + _decay_mistakes(peak, w, n, low)
+
+
+def _warmup_mistakes(peak, w, n, low):
+    cosine, warm, decay, piecewise = _schedule_parts(peak, w, n, low)
     zero_start = ("the warmup starts at lr 0 (step / warmup_steps, the convention of Hugging Face); this "
                   "series' warmup trains at step 0: use peak_lr * (step + 1) / warmup_steps (see notebook 01)")
     return [
@@ -88,6 +98,12 @@ def schedule_mistakes(peak, w, n, low):
          piecewise(lambda t: peak * ((t + 1) // w), decay)),
         ("no warmup: the cosine starts at step 0; during the first warmup_steps steps the lr is "
          "peak_lr * (step + 1) / warmup_steps", lambda t: cosine(t / n)),
+    ]
+
+
+def _decay_mistakes(peak, w, n, low):
+    cosine, warm, decay, piecewise = _schedule_parts(peak, w, n, low)
+    return [
         ("progress counts from step 0; it counts from the end of the warmup: "
          "(step - warmup_steps) / (total_steps - warmup_steps)", piecewise(warm, lambda t: cosine(t / n))),
         ("progress counts from step 0; it counts from the end of the warmup: "
