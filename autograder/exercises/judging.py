@@ -191,6 +191,32 @@ def global_norm(grads):
     return torch.linalg.vector_norm(torch.stack([torch.linalg.vector_norm(g, 2) for g in grads]), 2)
 
 
+def require_close(what, label, got, expected, rtol, cause):
+    """Fail unless `got` is close to `expected`: "<what>: expected <label> E, got G. Likely cause:
+    <cause()>." (`cause` is called only on a failure)."""
+    if not close(got, expected, rtol):
+        expected, got = fmt_pair(expected, got)
+        raise CheckFailed(f"{what}: expected {label} {expected}, got {got}. Likely cause: {cause()}.")
+
+
+def clip_in_place(grads, max_norm, how, norm):
+    """Clip `grads` in place as clip_grad_norm_ does ("norm", given their global `norm`), as
+    clip_grad_value_ does ("value"), or each parameter's norm on its own ("param"); any other
+    `how` clips nothing. Spelled out so the judges can build the usual mistakes."""
+    import torch
+
+    if how == "norm":
+        scale = (max_norm / (norm + 1e-6)).clamp(max=1.0)
+        for g in grads:
+            g.mul_(scale)
+    elif how == "value":
+        for g in grads:
+            g.clamp_(-max_norm, max_norm)
+    elif how == "param":
+        for g in grads:
+            g.mul_((max_norm / (torch.linalg.vector_norm(g, 2) + 1e-6)).clamp(max=1.0))
+
+
 def floats(tensors):
     """Every element of `tensors`, flattened in order, as a tuple of python floats."""
     from autograder.exercises.probing import flat
@@ -210,6 +236,20 @@ def recorded_weights(record, key, what, optional=False):
         raise CheckFailed(f"{what}: expected a tensor of numbers, got None. Likely cause: the answer cell "
                           f"interferes with the tests.")
     return values
+
+
+def recorded_lrs(record, key, what, unreadable, none_cause="the answer cell interferes with the tests."):
+    """The lr of every param group recorded under `key`, as floats. `unreadable` is the likely
+    cause when they are not a list, `none_cause` when one of them is None."""
+    value = record.result(key, what)
+    if not isinstance(value, dict) or not isinstance(value.get("seq"), list):
+        raise CheckFailed(f"{what}: {unreadable}")
+    lrs = []
+    for item in value["seq"]:
+        if item is None:
+            raise CheckFailed(f"{what} left a param group's lr as None. Likely cause: {none_cause}")
+        lrs.append(as_number(item, f"the param group lr after {what}"))
+    return lrs
 
 
 def loss_and_norm(record, key, what, error_hint, how_to_return, finite=True):

@@ -124,6 +124,17 @@ def call_train_step(probe, key, fn, *args):
     probe.call(key, lambda: as_pair(fn(*args)))
 
 
+def weights_of(model):
+    """All of `model`'s weights, flattened in order."""
+    return flat(list(model.parameters()))
+
+
+def grads_of(model):
+    """All of `model`'s gradients, flattened in order; None if any parameter has none."""
+    grads = [p.grad for p in model.parameters()]
+    return None if any(g is None for g in grads) else flat(grads)
+
+
 def emit(record):
     """Hand a record to the grader: a display output of its own type in the test cell."""
     from IPython.display import display

@@ -14,8 +14,9 @@ import math
 import torch
 import torch.nn.functional as F
 
-from autograder.exercises.judging import (SEE_TRACEBACK, CheckFailed, close, floats, fmt_pair, global_norm,
-                                         loss_and_norm, max_difference, near, recorded_weights)
+from autograder.exercises.judging import (SEE_TRACEBACK, CheckFailed, clip_in_place, close, floats, fmt_pair, global_norm,
+                                         loss_and_norm, max_difference, near, recorded_weights,
+                                         require_close)
 from autograder.exercises.amp_step import probe as probe
 from autograder.exercises.probing import one_thread
 
@@ -39,16 +40,7 @@ def _clip(params, max_norm, how="norm"):
     grads = [p.grad for p in params if p.grad is not None]
     with torch.no_grad():
         norm = global_norm(grads)
-        if how == "norm":
-            scale = (max_norm / (norm + 1e-6)).clamp(max=1.0)
-            for g in grads:
-                g.mul_(scale)
-        elif how == "value":
-            for g in grads:
-                g.clamp_(-max_norm, max_norm)
-        elif how == "param":
-            for g in grads:
-                g.mul_((max_norm / (torch.linalg.vector_norm(g, 2) + 1e-6)).clamp(max=1.0))
+        clip_in_place(grads, max_norm, how, norm)
     return norm.item()
 
 
@@ -247,24 +239,29 @@ def _near(got, expected):
 
 
 def _loss_hint(got, facts, case):
-    if near(got, facts["norm"]):
-        return "the pair is swapped; return (loss, grad_norm)"
-    if near(got, facts["sum"]):
-        return ("the losses of the micro-batches were added up undivided; return the mean, the sum of "
-                "loss.item() / k over the micro-batches")
-    if near(got, facts["last"]):
-        return "only the last micro-batch's loss was returned; return the mean over all micro-batches"
-    if near(got, facts["last"] / facts["k"]):
-        return ("only the last micro-batch's (divided) loss was returned; add up loss.item() / k over all "
-                "micro-batches")
-    if near(got, facts["first"]):
-        return "only the first micro-batch's loss was returned; return the mean over all micro-batches"
-    if _near(got, facts["loss"]):
+    last = "only the last micro-batch's loss was returned; return the mean over all micro-batches"
+    return _first_near(got, [
+        (facts["norm"], "the pair is swapped; return (loss, grad_norm)"),
+        (facts["sum"], "the losses of the micro-batches were added up undivided; return the mean, the sum of "
+                       "loss.item() / k over the micro-batches"),
+        (facts["last"], last),
+        (facts["last"] / facts["k"], "only the last micro-batch's (divided) loss was returned; add up "
+                                     "loss.item() / k over all micro-batches"),
+        (facts["first"], "only the first micro-batch's loss was returned; return the mean over all micro-batches"),
+    ]) or _unknown_cause(got, facts["loss"], case, 0,
+                         "return the mean cross-entropy over all micro-batches, measured before the update")
+
+
+def _first_near(got, known):
+    """The hint of the first (value, hint) in `known` whose value `got` is near, or None."""
+    return next((hint for value, hint in known if near(got, value)), None)
+
+
+def _unknown_cause(got, right, case, index, otherwise):
+    """PRECISION when `got` is nearly right, else the first known mistake returning it, else `otherwise`."""
+    if _near(got, right):
         return PRECISION
-    mistaken = _mistake_returning(case, got, 0, facts["loss"])
-    if mistaken:
-        return mistaken
-    return "return the mean cross-entropy over all micro-batches, measured before the update"
+    return _mistake_returning(case, got, index, right) or otherwise
 
 
 def _mistake_returning(case, got, index, right):
@@ -279,28 +276,22 @@ def _mistake_returning(case, got, index, right):
 
 def _norm_hint(got, facts, max_norm, case):
     k = facts["k"]
-    if near(got, max_norm):
-        return ("the norm was measured after clipping (it equals max_norm); return the norm before clipping, "
-                "which clip_grad_norm_ returns")
-    if near(got, k * facts["norm"]):
-        return ("the norm is k times too large: the loss of each micro-batch was not divided by the number "
-                "of micro-batches")
-    if near(got, facts["with stale"]):
-        return "old gradients were not cleared; call optimizer.zero_grad() once, before the first micro-batch"
-    if near(got, facts["last part"]) or near(got, k * facts["last part"]):
-        return ("the norm of the last micro-batch's gradient alone: clear the gradients once before the loop "
-                "and clip once after it, so that the norm covers the whole accumulated gradient")
-    if near(got, facts["first part"]) or near(got, k * facts["first part"]):
-        return "the norm of the first micro-batch's gradient alone; clip once, after the last micro-batch"
-    if near(got, facts["loss"]):
-        return "the pair is swapped; return (loss, grad_norm)"
-    if _near(got, facts["norm"]):
-        return PRECISION
-    mistaken = _mistake_returning(case, got, 1, facts["norm"])
-    if mistaken:
-        return mistaken
-    return ("return the global norm of the accumulated gradients, measured after the last micro-batch and "
-            "before clipping")
+    last_part = ("the norm of the last micro-batch's gradient alone: clear the gradients once before the loop "
+                 "and clip once after it, so that the norm covers the whole accumulated gradient")
+    first_part = "the norm of the first micro-batch's gradient alone; clip once, after the last micro-batch"
+    return _first_near(got, [
+        (max_norm, "the norm was measured after clipping (it equals max_norm); return the norm before clipping, "
+                   "which clip_grad_norm_ returns"),
+        (k * facts["norm"], "the norm is k times too large: the loss of each micro-batch was not divided by the "
+                            "number of micro-batches"),
+        (facts["with stale"], "old gradients were not cleared; call optimizer.zero_grad() once, before the first "
+                              "micro-batch"),
+        (facts["last part"], last_part), (k * facts["last part"], last_part),
+        (facts["first part"], first_part), (k * facts["first part"], first_part),
+        (facts["loss"], "the pair is swapped; return (loss, grad_norm)"),
+    ]) or _unknown_cause(got, facts["norm"], case, 1,
+                         "return the global norm of the accumulated gradients, measured after the last "
+                         "micro-batch and before clipping")
 
 
 def diagnose(case, weights, grads, tol):
@@ -339,14 +330,10 @@ def _judge_case(record, case, what):
         grads = recorded_weights(record, f"{case}: grads", f"the gradients after {what}", optional=True) \
             if record.has(f"{case}: grads") else None
         cause = diagnose(case, weights, grads, tol)
-    if not close(loss, facts["loss"], RTOL):
-        expected, got = fmt_pair(facts["loss"], loss)
-        raise CheckFailed(f"{what}: expected the mean loss {expected}, got {got}. Likely cause: "
-                          f"{cause or _loss_hint(loss, facts, case)}.")
-    if not close(norm, facts["norm"], RTOL):
-        expected, got = fmt_pair(facts["norm"], norm)
-        raise CheckFailed(f"{what}: expected the gradient norm before clipping {expected}, got {got}. Likely "
-                          f"cause: {cause or _norm_hint(norm, facts, max_norm, case)}.")
+    require_close(what, "the mean loss", loss, facts["loss"], RTOL,
+                  lambda: cause or _loss_hint(loss, facts, case))
+    require_close(what, "the gradient norm before clipping", norm, facts["norm"], RTOL,
+                  lambda: cause or _norm_hint(norm, facts, max_norm, case))
     raise CheckFailed(f"{what}: expected the weights of one SGD update with the accumulated, clipped "
                       f"gradient, got weights up to {difference:.3g} away (at most {tol:.3g} allowed). Likely "
                       f"cause: {cause or 'an update is: ' + ORDER}.")
@@ -461,12 +448,7 @@ def _judge_scaled_step(record):
                           f"through scaler.step(optimizer), which calls optimizer.step() when the scaler is disabled.")
     wrong = _plain_is_wrong(plain, one_update("scaled")[2], tol, diagnose("scaled", plain, None, tol))
     loss, norm = _pair(record, "scaled step", what)
-    for name, got, expected in (("loss", loss, plain_loss), ("norm", norm, plain_norm)):
-        if not close(got, expected, RTOL):
-            shown = "expected {}, got {}".format(*fmt_pair(expected, got))
-            label = "the loss" if name == "loss" else "the gradient norm before clipping"
-            raise CheckFailed(f"{what}: {label} must be the same as without a scaler, {shown}. Likely cause: "
-                              f"{_scaled_hint(got, expected, name, wrong)}.")
+    _require_as_unscaled(what, (loss, norm), (plain_loss, plain_norm), wrong, "the gradient norm before clipping")
     weights = recorded_weights(record, "scaled step: weights", f"the weights after {what}")
     difference = max_difference(weights, plain)
     if not difference <= tol:
@@ -478,6 +460,15 @@ def _judge_scaled_step(record):
         raise CheckFailed(f"{what}: expected the scale to stay {probe.SCALE:g} after one good update (it grows "
                           f"after {probe.GROWTH_INTERVAL}), got {scale:g}. Likely cause: call scaler.update() "
                           f"once per update, after scaler.step(optimizer).")
+
+
+def _require_as_unscaled(what, got, plain, wrong, norm_label):
+    """The (loss, norm) an update returned with a scaler equal those of the same update without one."""
+    for name, label, value, expected in zip(("loss", "norm"), ("the loss", norm_label), got, plain):
+        if not close(value, expected, RTOL):
+            shown = "expected {}, got {}".format(*fmt_pair(expected, value))
+            raise CheckFailed(f"{what}: {label} must be the same as without a scaler, {shown}. Likely cause: "
+                              f"{_scaled_hint(value, expected, name, wrong)}.")
 
 
 def _require_skipped(what, norm, weights, previous, tol, wrong):
@@ -521,12 +512,7 @@ def _judge_scaled_run(record):
         if overflow:
             _require_skipped(what, norm, weights, previous, tol, wrong)
         else:
-            for name, got, expected in (("loss", loss, plain_loss), ("norm", norm, plain_norm)):
-                if not close(got, expected, RTOL):
-                    shown = "expected {}, got {}".format(*fmt_pair(expected, got))
-                    label = "the loss" if name == "loss" else "the gradient norm"
-                    raise CheckFailed(f"at {what}: {label} must be the same as without a scaler, {shown}. Likely "
-                                      f"cause: {_scaled_hint(got, expected, name, wrong)}.")
+            _require_as_unscaled(f"at {what}", (loss, norm), (plain_loss, plain_norm), wrong, "the gradient norm")
             difference = max_difference(weights, plain)
             if not difference <= tol:
                 hint = wrong or (_update_hint(weights, plain, previous, tol) if t == 0 else

@@ -16,7 +16,7 @@ import math
 
 import torch
 
-from autograder.exercises.probing import DEVICE, Probe, fixed_seed, flat, one_thread, call_train_step
+from autograder.exercises.probing import DEVICE, Probe, call_train_step, fixed_seed, grads_of, one_thread, weights_of
 
 FEATURES, HIDDEN, CLASSES, MICRO = 6, 16, 4, 5     # MICRO: samples per micro-batch
 LOUD = 4.0              # the inputs of a "loud" micro-batch are this much larger: a larger gradient
@@ -128,15 +128,6 @@ def run_setup(seed, updates, k, lr, device=DEVICE):
 # ----------------------------------------------------------------------------------------------
 # The probes
 
-def _weights(model):
-    return flat(list(model.parameters()))
-
-
-def _grads(model):
-    grads = [p.grad for p in model.parameters()]
-    return None if any(g is None for g in grads) else flat(grads)
-
-
 def amp_step_accumulation(fn):
     """train_step with a disabled scaler: one clipped SGD update from 3 micro-batches (returns,
     weights and gradients after it), one unclipped update from 4 (returns, weights), and a 6-update
@@ -145,18 +136,18 @@ def amp_step_accumulation(fn):
     with one_thread():
         model, optimizer, batches = sgd_setup(CLIPPED_SEED, CLIPPED_K, CLIPPED_LR, CLIPPED_LOUD)
         call_train_step(probe, "clipped", fn, model, optimizer, make_scaler(False), batches, CLIPPED_MAX_NORM)
-        probe.observe_call("clipped: weights", _weights, model)
-        probe.observe_call("clipped: grads", _grads, model)
+        probe.observe_call("clipped: weights", weights_of, model)
+        probe.observe_call("clipped: grads", grads_of, model)
 
         model, optimizer, batches = sgd_setup(UNCLIPPED_SEED, UNCLIPPED_K, UNCLIPPED_LR)
         call_train_step(probe, "unclipped", fn, model, optimizer, make_scaler(False), batches, math.inf)
-        probe.observe_call("unclipped: weights", _weights, model)
+        probe.observe_call("unclipped: weights", weights_of, model)
 
         model, optimizer, updates = run_setup(RUN_SEED, RUN_UPDATES, RUN_K, RUN_LR)
         scaler = make_scaler(False)
         for t, batches in enumerate(updates):
             call_train_step(probe, f"run {t}", fn, model, optimizer, scaler, batches, RUN_MAX_NORM)
-        probe.observe_call("run: weights", _weights, model)
+        probe.observe_call("run: weights", weights_of, model)
     return probe.record()
 
 
@@ -175,7 +166,7 @@ def amp_step_scaler(fn):
             model, optimizer, batches = sgd_setup(SCALED_SEED, SCALED_K, SCALED_LR)
             scaler = make_scaler(enabled)
             call_train_step(probe, f"{name} step", fn, model, optimizer, scaler, batches, SCALED_MAX_NORM)
-            probe.observe_call(f"{name} step: weights", _weights, model)
+            probe.observe_call(f"{name} step: weights", weights_of, model)
             if enabled:
                 probe.observe_call(f"{name} step: scale", _scale, scaler)
 
@@ -189,7 +180,7 @@ def amp_step_scaler(fn):
                     model.overflows = 1
                 call_train_step(probe, f"{name} run {t}", fn, model, optimizer, scaler, batches, SCALED_RUN_MAX_NORM)
                 model.overflows = 0
-                probe.observe_call(f"{name} run {t}: weights", _weights, model)
+                probe.observe_call(f"{name} run {t}: weights", weights_of, model)
                 if enabled:
                     probe.observe_call(f"{name} run {t}: scale", _scale, scaler)
     return probe.record()

@@ -9,9 +9,9 @@ import math
 
 import torch
 
-from autograder.exercises.judging import (SEE_TRACEBACK, CheckFailed, as_number, close, floats, fmt,
+from autograder.exercises.judging import (SEE_TRACEBACK, CheckFailed, clip_in_place, close, floats, fmt,
                                          fmt_pair, global_norm, loss_and_norm, max_difference, near,
-                                         recorded_weights, require_same_weights)
+                                         recorded_lrs, recorded_weights, require_close, require_same_weights)
 from autograder.exercises.probing import flat, one_thread
 from autograder.exercises.gpt_step.probe import (GPT_BATCH, GPT_CONTEXT, GPT_RUN_MAX_NORM, GPT_RUN_SCHEDULE,
                                        GPT_RUN_STEPS, SCHEDULE_CASES, STEP_GROUP_LRS, STEP_LR,
@@ -203,16 +203,8 @@ def reference_step(model, optimizer, inputs, targets, lr, max_norm, zero=True, c
         norm = global_norm(grads)
 
         def clip_now():
-            if clip in ("before", "after"):
-                scale = (max_norm / (norm + 1e-6)).clamp(max=1.0)
-                for g in grads:
-                    g.mul_(scale)
-            elif clip == "value":
-                for g in grads:
-                    g.clamp_(-max_norm, max_norm)
-            elif clip == "each":
-                for g in grads:
-                    g.mul_((max_norm / (torch.linalg.vector_norm(g, 2) + 1e-6)).clamp(max=1.0))
+            how = {"before": "norm", "after": "norm", "value": "value", "each": "param"}.get(clip)
+            clip_in_place(grads, max_norm, how, norm)
 
         if clip != "after":
             clip_now()
@@ -328,11 +320,8 @@ def _pair(record, key, what):
 
 def _group_lrs(record, key, what):
     """The param groups' lrs recorded under `key`, as floats."""
-    lrs = record.result(key, what)
-    if not isinstance(lrs, dict) or not isinstance(lrs.get("seq"), list):
-        raise CheckFailed(f"{what}: expected one lr per param group, got something else. Likely cause: "
-                          f"the answer cell interferes with the tests.")
-    return [as_number(lr, what) for lr in lrs["seq"]]
+    return recorded_lrs(record, key, what, "expected one lr per param group, got something else. Likely cause: "
+                        "the answer cell interferes with the tests.")
 
 
 def _loss_hint(got, facts):
@@ -418,14 +407,10 @@ def _judge_one_step(record):
             f"tiny GPT with SGD")
     loss, norm = _pair(record, "one step", what)
     facts = step_facts(max_norm)
-    if not close(loss, facts["loss"], GPT_RTOL):
-        expected, got = fmt_pair(facts["loss"], loss)
-        raise CheckFailed(f"{what}: expected the loss {expected} (before the update), got {got}. "
-                          f"Likely cause: {_loss_hint(loss, facts)}.")
-    if not close(norm, facts["norm"], GPT_RTOL):
-        expected, got = fmt_pair(facts["norm"], norm)
-        raise CheckFailed(f"{what}: expected the gradient norm before clipping {expected}, got {got}. "
-                          f"Likely cause: {_norm_hint(norm, facts, max_norm)}.")
+    require_close(what, "the loss (before the update)", loss, facts["loss"], GPT_RTOL,
+                  lambda: _loss_hint(loss, facts))
+    require_close(what, "the gradient norm before clipping", norm, facts["norm"], GPT_RTOL,
+                  lambda: _norm_hint(norm, facts, max_norm))
     lrs = _group_lrs(record, "one step: lrs", f"the param group lr after {what}")
     if len(lrs) != len(STEP_GROUP_LRS) or not all(close(x, STEP_LR, LR_RTOL, LR_ATOL) for x in lrs):
         hint = (_group_lr_hint(lrs, STEP_GROUP_LRS, STEP_LR) if len(lrs) == len(STEP_GROUP_LRS) else

@@ -8,7 +8,7 @@ import math
 
 import torch
 
-from autograder.exercises.probing import DEVICE, Probe, flat, one_thread, call_train_step
+from autograder.exercises.probing import DEVICE, Probe, call_train_step, grads_of, one_thread, weights_of
 
 # ----------------------------------------------------------------------------------------------
 # warmup_cosine_lr(step, peak_lr, warmup_steps, total_steps, min_lr)
@@ -182,15 +182,6 @@ def _group_lrs(optimizer):
     return [group["lr"] for group in optimizer.param_groups]
 
 
-def _weights(model):
-    return flat(list(model.parameters()))
-
-
-def _grads(model):
-    grads = [p.grad for p in model.parameters()]
-    return None if any(g is None for g in grads) else flat(grads)
-
-
 def gpt_step_train(fn):
     """One clipped SGD step (returns, param-group lrs, weights and gradients after it), one step with
     max_norm = inf (returns, weights), and a 20-step AdamW run (returns and lrs at every update,
@@ -200,16 +191,16 @@ def gpt_step_train(fn):
         model, optimizer, inputs, targets = sgd_setup()
         call_train_step(probe, "one step", fn, model, optimizer, inputs, targets, STEP_LR, STEP_MAX_NORM)
         probe.observe_call("one step: lrs", _group_lrs, optimizer)
-        probe.observe_call("one step: weights", _weights, model)
-        probe.observe_call("one step: grads", _grads, model)
+        probe.observe_call("one step: weights", weights_of, model)
+        probe.observe_call("one step: grads", grads_of, model)
 
         model, optimizer, inputs, targets = sgd_setup()
         call_train_step(probe, "no clipping", fn, model, optimizer, inputs, targets, STEP_LR, math.inf)
-        probe.observe_call("no clipping: weights", _weights, model)
+        probe.observe_call("no clipping: weights", weights_of, model)
 
         model, optimizer, batches = run_setup()
         for t, ((inputs, targets), lr) in enumerate(zip(batches, GPT_RUN_LRS)):
             call_train_step(probe, f"run {t}", fn, model, optimizer, inputs, targets, lr, GPT_RUN_MAX_NORM)
             probe.observe_call(f"run {t}: lrs", _group_lrs, optimizer)
-        probe.observe_call("run: weights", _weights, model)
+        probe.observe_call("run: weights", weights_of, model)
     return probe.record()

@@ -10,7 +10,7 @@ import math
 import torch
 
 from autograder.exercises.judging import (ATOL, RTOL, CheckFailed, as_number, close, fmt, fmt_pair,
-                                       require_same_weights)
+                                         recorded_lrs, require_same_weights)
 from autograder.exercises.step_decay import probe as probe
 from autograder.exercises.probing import flat, one_thread
 from autograder.exercises.step_decay.probe import (DEFAULTS_LR, DEFAULTS_STEPS, GROUP_LRS, LR_CASES, OPTIMIZER_LR,
@@ -168,17 +168,9 @@ def step_decay_lr(record):
 
 def _group_lrs(record, key, what):
     """The lr of every param group after a call; a missing or non-numeric lr fails."""
-    value = record.result(key, what)
-    if not isinstance(value, dict) or not isinstance(value.get("seq"), list):
-        raise CheckFailed(f"{what}: the param groups could not be read. Likely cause: step must only "
-                          f"set group['lr'] on the optimizer's param groups.")
-    lrs = []
-    for item in value["seq"]:
-        if item is None:
-            raise CheckFailed(f"{what} left a param group's lr as None. Likely cause: get_lr returned None "
-                              f"(a missing return).")
-        lrs.append(as_number(item, f"the param group lr after {what}"))
-    return lrs
+    return recorded_lrs(record, key, what, "the param groups could not be read. Likely cause: step must only "
+                        "set group['lr'] on the optimizer's param groups.",
+                        "get_lr returned None (a missing return).")
 
 
 def _shown(expected, values):
