@@ -36,16 +36,15 @@ def with_answers(assignment, answers=None):
 
 
 def demo_answers(spec, assignment):
-    """{grade_id: source} for a class.csv answer: `blank`, `solution`, or a corpus file (which
-    answers the notebook's one answer cell)."""
+    """{grade_id: source} for a class.csv answer: `blank`, `solution`, or a corpus file
+    `<exercise>/<kind>/<file>.py` (which answers the cell `<exercise>_answer`)."""
     if spec == "blank":
         return {}
     solution = solution_answers(assignment)
     if spec == "solution":
         return solution
-    (grade_id,) = solution
-    exercise, answer = spec.split("/", 1)
-    return {grade_id: (exercises.HERE / exercise / "corpus" / answer).read_text()}
+    exercise, answer = spec.split("/", 1)      # the other exercises of the notebook: answered right
+    return {**solution, f"{exercise}_answer": (exercises.HERE / exercise / "corpus" / answer).read_text()}
 
 
 def damaged_bytes(notebook, kind=""):
