@@ -11,7 +11,7 @@ import re
 
 from nbformat.v4 import new_output
 
-from .exercises.judging import CheckFailed, judge
+from .exercises.judging import NOT_ANSWERED, CheckFailed, judge
 from .printable import one_line
 
 HIDDEN = re.compile(r"### BEGIN HIDDEN TESTS(.*?)### END HIDDEN TESTS", re.S)
@@ -44,7 +44,7 @@ def _by_check(records):
     return by_check
 
 
-NOT_ANSWERED = "NotImplementedError: the exercise is not answered yet (the stub still raises it)."
+STUB_RAISED = f"NotImplementedError: {NOT_ANSWERED}"    # the cell stopped before its hidden part
 _WHAT_HAPPENED = {"limit": "hit a sandbox limit", "kernel died": "stopped the kernel",
                   "timeout": "ran out of time", "budget": "was not run", "replay failed": "was not run"}
 
@@ -83,7 +83,7 @@ def judge_cell(checks, records, cell, overflowed=False, cause=None):
         if check not in by_check:
             error = _kernel_error(cell)
             if error and error.startswith("NotImplementedError"):
-                return False, NOT_ANSWERED
+                return False, STUB_RAISED
             if cause:
                 return False, f"{cause}; so the hidden test {check} did not run to the end"
             return False, error or (f"the hidden test {check} did not run to the end (the cell was "
