@@ -159,7 +159,7 @@ def breakdown(graded, work, warm, runs):
             path.parent.mkdir(parents=True, exist_ok=True)
             nbformat.write(with_answers(stem), str(path))
             for _ in range(runs):
-                job = Job("bench", "bench", stem, path, grader.released[stem],
+                job = Job("bench", "bench", stem, path, grader.workspace.released[stem],
                           SOLUTIONS / f"{stem}.ipynb", Limits(threads=1), Path(work),
                           template.socket_path if template else None)
                 sent = {}

@@ -5,15 +5,22 @@ when any fails, 2 when the notebook cannot be graded (unreadable, or of no known
 Every line it prints about the notebook comes from the judge's cell results, with the text the
 submission chose (exception names, messages) escaped.
 """
+import contextlib
+import os
 import shutil
 import sys
 import tempfile
 from pathlib import Path
 
 from .course import assignment_ids
-from .grade import ClassGrader
+from .discover import discover
+from .execute import Limits
 from .printable import one_line
+from .settle import settle
 from .submission import UnreadableNotebook, read_cells
+from .supervise import Job, Supervisor, warming
+from .trust import Signer
+from .workspace import Workspace
 
 PASS, FAIL, UNGRADABLE = 0, 1, 2
 STUDENT = "student"
@@ -55,14 +62,9 @@ def check(path, assignment=None, limits=None, stream=None):
               f"{', '.join(assignment_ids())})", file=stream)
         return UNGRADABLE
     with tempfile.TemporaryDirectory(prefix="autograder-check-") as work:
-        folder = Path(work) / "submissions" / STUDENT / assignment
-        folder.mkdir(parents=True)
-        shutil.copyfile(path, folder / path.name)
-        grader = ClassGrader(Path(work) / "out", jobs=1, progress=False, limits=limits,
-                             assignments=[assignment])
-        rows = grader.grade(Path(work) / "submissions")
-        row = rows[f"{STUDENT}/{assignment}"]
-        cells = grader.cell_results.get(f"{STUDENT}/{assignment}", [])
+        result = grade_alone(path, assignment, limits or Limits(threads=os.cpu_count() or 1),
+                             Path(work))
+    row, cells = result.row, result.cells
     if row.status in ("broken", "grader-error"):
         print(f"{one_line(path.name)}: cannot be graded: {row.reason}", file=stream)
         return UNGRADABLE
@@ -75,3 +77,26 @@ def check(path, assignment=None, limits=None, stream=None):
     print(f"{assignment}: {row.score:g}/{row.max_score:g}", file=stream)
     # The judge's cell results decide, whatever the notebook printed: one failed cell fails.
     return PASS if cells and all(cell["passed"] for cell in cells) else FAIL
+
+
+def grade_alone(path, assignment, limits, work):
+    """The Result (results.Result) of the notebook `path`, graded as `grade` grades it, in a class
+    of one student in the folder `work`: the same course, sandbox, worker, judge and gradebook,
+    without what a class needs besides (signed results, grades.csv, progress)."""
+    folder = work / "submissions" / STUDENT / assignment
+    folder.mkdir(parents=True)
+    shutil.copyfile(path, folder / path.name)
+    with warming(limits) as template:       # the template warms while the course is built
+        if limits.sandbox:
+            from .sandbox import check_available
+
+            check_available()       # refuse, naming the package, rather than grade unconfined
+        workspace = Workspace(work / "out", [assignment], Signer(work / "out" / ".grader-key"))
+        workspace.prepare()
+        submission, = discover(work / "submissions", set(workspace.released))
+        if submission.path is None or submission.problem:
+            return settle(workspace, submission, {})
+        job = Job.of(submission, workspace.released[assignment], limits)
+        with contextlib.closing(Supervisor(1, limits, template=template).run([job])) as outcomes:
+            _, outcome = next(outcomes)
+        return settle(workspace, submission, outcome)

@@ -370,7 +370,6 @@ def _collect(client, execution):
 def _run_cells(client, sandbox, notebook, index, only, limits, deadline, completed, execution,
                on_cell):
     """Run cells from `index` in the kernel at hand; (next index, whether to restart)."""
-    incidents = execution.incidents
     while index < len(notebook.cells):
         cell = notebook.cells[index]
         if cell.cell_type != "code" or (only is not None and index not in only):
@@ -378,39 +377,13 @@ def _run_cells(client, sandbox, notebook, index, only, limits, deadline, complet
             continue
         remaining = deadline - time.monotonic()
         if remaining <= 1:
-            _skip(notebook, index, incidents, "budget",
+            _skip(notebook, index, execution.incidents, "budget",
                   f"not run: the notebook used up its {limits.budget:.0f} s budget")
             index += 1
             continue
         client.timeout = int(max(1, min(limits.cell_timeout, remaining)))
-        client.forget_records(index)
-        problem = None
-        started = time.monotonic()
-        try:
-            timed_out = client.run_cell(cell, index)
-        except KERNEL_FAILURES as error:
-            if not isinstance(error, DeadKernelError):   # messages no client could read
-                sandbox.tripped = sandbox.tripped or (
-                    f"the kernel sent a message the grader cannot read ({type(error).__name__})")
-            limit = sandbox.tripped
-            problem = (("LimitExceeded", f"the sandbox was stopped: {limit}", "limit", limit) if limit
-                       else ("KernelDied", "the Python process running this cell died (os._exit, a "
-                             "crash, or running out of memory)", "kernel died", "the kernel died"))
-        else:
-            if timed_out:
-                cell.outputs = [o for o in cell.outputs if o.get("output_type") != "error"]
-                problem = ("Timeout", f"this cell ran longer than {client.timeout} s and was stopped "
-                           f"(an endless loop, or input() waiting for a reply?)", "timeout",
-                           f"over {client.timeout} s")
-            elif sandbox.tripped:     # a limit hit between two messages of a living cell
-                problem = ("LimitExceeded", f"the sandbox was stopped: {sandbox.tripped}", "limit",
-                           sandbox.tripped)
-        execution.cell_seconds[index] = time.monotonic() - started
-        if problem:
-            ename, evalue, kind, message = problem
-            cell.outputs.append(error_output(ename, evalue))
-            incidents.append(Incident(index, kind, message))
-        else:
+        stopped = _run_cell(client, sandbox, cell, index, execution)
+        if not stopped:
             completed.append(index)
         if on_cell is not None:
             started = time.monotonic()
@@ -418,9 +391,48 @@ def _run_cells(client, sandbox, notebook, index, only, limits, deadline, complet
             on_cell(index, execution)
             execution.seconds["judge"] += time.monotonic() - started
         index += 1
-        if problem:
+        if stopped:
             return index, True
     return index, False
+
+
+def _run_cell(client, sandbox, cell, index, execution):
+    """Run `cell` (at `index`) in the kernel at hand; True when something stopped it (its time
+    limit, the kernel's death, a sandbox limit), which its outputs and an Incident then say."""
+    client.forget_records(index)
+    problem = None
+    started = time.monotonic()
+    try:
+        timed_out = client.run_cell(cell, index)
+    except KERNEL_FAILURES as error:
+        problem = _kernel_failure(sandbox, error)
+    else:
+        if timed_out:
+            cell.outputs = [o for o in cell.outputs if o.get("output_type") != "error"]
+            problem = ("Timeout", f"this cell ran longer than {client.timeout} s and was stopped "
+                       f"(an endless loop, or input() waiting for a reply?)", "timeout",
+                       f"over {client.timeout} s")
+        elif sandbox.tripped:     # a limit hit between two messages of a living cell
+            problem = ("LimitExceeded", f"the sandbox was stopped: {sandbox.tripped}", "limit",
+                       sandbox.tripped)
+    execution.cell_seconds[index] = time.monotonic() - started
+    if problem:
+        ename, evalue, kind, message = problem
+        cell.outputs.append(error_output(ename, evalue))
+        execution.incidents.append(Incident(index, kind, message))
+    return problem is not None
+
+
+def _kernel_failure(sandbox, error):
+    """(ename, evalue, incident kind, message) of a cell whose kernel died or sent what no
+    client could read."""
+    if not isinstance(error, DeadKernelError):   # messages no client could read
+        sandbox.tripped = sandbox.tripped or (
+            f"the kernel sent a message the grader cannot read ({type(error).__name__})")
+    limit = sandbox.tripped
+    return (("LimitExceeded", f"the sandbox was stopped: {limit}", "limit", limit) if limit
+            else ("KernelDied", "the Python process running this cell died (os._exit, a "
+                  "crash, or running out of memory)", "kernel died", "the kernel died"))
 
 
 def _skip(notebook, index, incidents, kind, message):

@@ -63,9 +63,27 @@ def read_grades(out):
     A row the grader failed on (status grader-error) gets an empty score: its 0 is not a grade,
     and an LMS would publish it as one."""
     path = Path(out) / "grades.csv"
-    if not path.exists():
-        raise RosterError(f"{_one_line(path)} does not exist: grade the class first")
     where = _one_line(path)
+    reader = csv.reader(io.StringIO(_grades_text(path, where), newline=""), strict=True)
+    scores, maxima = {}, {}
+    try:
+        for line, student, assignment, score, maximum in _grade_records(reader, where):
+            graded = scores.setdefault(student, {})
+            if assignment in graded:
+                raise RosterError(f"{where} line {line}: {_one_line(student)}/{assignment} is "
+                                  "graded twice")
+            graded[assignment] = score
+            if float(maximum) >= float(maxima.get(assignment, "0")):
+                maxima[assignment] = maximum
+    except csv.Error as problem:
+        raise RosterError(f"{where} line {reader.line_num}: {_one_line(problem)}") from None
+    return scores, maxima
+
+
+def _grades_text(path, where):
+    """The text of grades.csv at `path` (`where`: its name, fit for one error line)."""
+    if not path.exists():
+        raise RosterError(f"{where} does not exist: grade the class first")
     try:
         text = path.read_bytes().decode("utf-8-sig")
     except UnicodeDecodeError as problem:
@@ -73,47 +91,46 @@ def read_grades(out):
                           f"{problem.start})") from None
     if "\x00" in text:
         raise RosterError(f"{where} holds NUL bytes: it is not a grades.csv")
-    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
-    scores, maxima = {}, {}
-    try:
-        header = next(reader, None)
-        if not header:
-            raise RosterError(f"{where} is empty: grade the class again")
-        missing = [c for c in GRADES_COLUMNS if c not in header]
-        if missing:
-            raise RosterError(f"{where} has no column {', '.join(missing)} "
-                              f"(its columns: {_one_line(', '.join(header))})")
-        if len(set(header)) != len(header):
-            raise RosterError(f"{where} has a column named twice (its columns: "
-                              f"{_one_line(', '.join(header))})")
-        index = {name: header.index(name) for name in GRADES_COLUMNS}
-        index_all = {name: position for position, name in enumerate(header)}
-        for row in reader:
-            line = reader.line_num
-            if not row:
-                continue
-            if len(row) != len(header):
-                raise RosterError(f"{where} line {line} has {len(row)} cells, its header "
-                                  f"{len(header)}")
-            student, assignment, score, maximum = (row[index[c]] for c in GRADES_COLUMNS)
-            if not student or not assignment or assignment.startswith(FORMULA_STARTS):
-                raise RosterError(f"{where} line {line}: student id {_one_line(student)!r} or "
-                                  f"assignment {_one_line(assignment)!r} is empty or not a name")
-            for name, value in (("score", score), ("max_score", maximum)):
-                if not NUMBER.match(value):
-                    raise RosterError(f"{where} line {line}: {name} {_one_line(value)!r} is not "
-                                      "a number")
-            graded = scores.setdefault(student, {})
-            if assignment in graded:
-                raise RosterError(f"{where} line {line}: {_one_line(student)}/{assignment} is "
-                                  "graded twice")
-            failed = "status" in index_all and row[index_all["status"]] == "grader-error"
-            graded[assignment] = "" if failed else score
-            if float(maximum) >= float(maxima.get(assignment, "0")):
-                maxima[assignment] = maximum
-    except csv.Error as problem:
-        raise RosterError(f"{where} line {reader.line_num}: {_one_line(problem)}") from None
-    return scores, maxima
+    return text
+
+
+def _grades_columns(header, where):
+    """{column: position} of the columns read from grades.csv: GRADES_COLUMNS, and status when
+    there is one."""
+    if not header:
+        raise RosterError(f"{where} is empty: grade the class again")
+    missing = [c for c in GRADES_COLUMNS if c not in header]
+    if missing:
+        raise RosterError(f"{where} has no column {', '.join(missing)} "
+                          f"(its columns: {_one_line(', '.join(header))})")
+    if len(set(header)) != len(header):
+        raise RosterError(f"{where} has a column named twice (its columns: "
+                          f"{_one_line(', '.join(header))})")
+    return {name: header.index(name) for name in GRADES_COLUMNS + ("status",) if name in header}
+
+
+def _grade_records(reader, where):
+    """(line, student, assignment, score, max_score) of each record of grades.csv, checked; the
+    score is empty where the grader failed."""
+    header = next(reader, None)
+    index = _grades_columns(header, where)
+    for row in reader:
+        line = reader.line_num
+        if not row:
+            continue
+        if len(row) != len(header):
+            raise RosterError(f"{where} line {line} has {len(row)} cells, its header "
+                              f"{len(header)}")
+        student, assignment, score, maximum = (row[index[c]] for c in GRADES_COLUMNS)
+        if not student or not assignment or assignment.startswith(FORMULA_STARTS):
+            raise RosterError(f"{where} line {line}: student id {_one_line(student)!r} or "
+                              f"assignment {_one_line(assignment)!r} is empty or not a name")
+        for name, value in (("score", score), ("max_score", maximum)):
+            if not NUMBER.match(value):
+                raise RosterError(f"{where} line {line}: {name} {_one_line(value)!r} is not "
+                                  "a number")
+        failed = "status" in index and row[index["status"]] == "grader-error"
+        yield line, student, assignment, "" if failed else score, maximum
 
 
 # ---------------------------------------------------------------------------------------------

@@ -8,15 +8,18 @@ merge refuse before it writes anything. The merged OUT gets the same grades.csv 
 the whole class, the pages, the results (signed with the course key) and one gradebook filled
 with the judge's cell results.
 """
-import json
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
 import nbformat
 
-from .grade import ClassGrader, Row, atomic_write, digest, sole_writer
+from .course import assignment_ids
+from .files import digest
+from .outlock import sole_writer
+from .results import Results, Row, changed_page, feedback_folder, write_csv
 from .trust import KeyFileError, Signer
+from .workspace import Workspace
 
 
 class MergeError(RuntimeError):
@@ -36,10 +39,7 @@ def part_results(part, signer):
     if not (part / "results").is_dir():
         raise MergeError(f"{part} holds no results/: it is not the OUT of a `grade` run")
     for path in sorted((part / "results").glob("*/*.json")):
-        try:
-            payload = signer.verified(json.loads(path.read_text()))
-        except (OSError, ValueError):
-            payload = None
+        payload = signer.read_verified(path)
         if payload is None or not isinstance(payload.get("row"), dict):
             raise MergeError(f"{path} is not signed with the course key {signer.key_path} "
                              f"(graded without --key, with another key, or altered)")
@@ -49,11 +49,10 @@ def part_results(part, signer):
 def _check_files(result):
     """The pages and executed notebook a result vouches for, as they are in its part."""
     row, payload = result.row, result.payload
-    pages = result.part / "feedback" / row.student_id / row.assignment
-    for name, expected in payload.get("pages", {}).items():
-        page = pages / name
-        if Path(name).name != name or not page.is_file() or digest(page) != expected:
-            raise MergeError(f"{page} is missing or differs from what its grader signed")
+    page = changed_page(feedback_folder(result.part, row.student_id, row.assignment),
+                        payload.get("pages", {}))
+    if page is not None:
+        raise MergeError(f"{page} is missing or differs from what its grader signed")
     if payload.get("executed"):
         executed = _executed_path(result)
         if not executed.is_file() or digest(executed) != payload["executed"]:
@@ -93,38 +92,39 @@ def merge(parts, out, key):
             raise MergeError(f"--out {out} is one of the parts: merge into a folder of its own")
     found = collect(parts, signer)
     with sole_writer(out):
-        return _write_merged(found, out, key, signer)
+        return _write_merged(found, out, signer)
 
 
-def _write_merged(found, out, key, signer):
-    grader = ClassGrader(out, progress=False, key=key)
-    grader.prepare_course()
+def _write_merged(found, out, signer):
+    """The merged OUT: a course of its own (workspace), each result's gradebook entry, pages and
+    result signed again with the course key (results), and grades.csv."""
+    workspace, results = Workspace(out, assignment_ids(), signer), Results(out, signer)
+    workspace.prepare(voided=[results.folder])
     rows = {}
     for (student, assignment), result in sorted(found.items()):
-        _record(grader, result)
-        pages = result.part / "feedback" / student / assignment
+        _record(workspace, result)
+        pages = feedback_folder(result.part, student, assignment)
         for name in result.payload.get("pages", {}):
-            target = grader.out / "feedback" / student / assignment / name
+            target = feedback_folder(out, student, assignment) / name
             target.parent.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(pages / name, target)
-        atomic_write(grader.results / student / f"{assignment}.json",
-                     json.dumps(signer.signed(result.payload), indent=1))
+        signer.write_signed(results.path(student, assignment), result.payload)
         rows[f"{student}/{assignment}"] = result.row
-    grader.write_csv(rows)
+    write_csv(out, rows, workspace.recorder.final_scores())
     return rows
 
 
-def _record(grader, result):
+def _record(workspace, result):
     """Put the result into the merged gradebook with the judge's cell results it carries."""
     row, cells = result.row, result.payload.get("cells", [])
-    if row.assignment not in grader.released:
+    if row.assignment not in workspace.released:
         return
     if result.payload.get("executed"):
         executed = nbformat.read(str(_executed_path(result)), as_version=4)
-        score, _ = grader.recorder.record(row.student_id, row.assignment, executed, cells)
+        score, _ = workspace.recorder.record(row.student_id, row.assignment, executed, cells)
     else:
-        score = grader.recorder.record_without_notebook(row.student_id, row.assignment, cells,
-                                                        row.reason)
+        score = workspace.recorder.record_without_notebook(row.student_id, row.assignment, cells,
+                                                           row.reason)
     if score != row.score:
         raise MergeError(f"{row.student_id}/{row.assignment}: its cells give {score:g}, its row "
                          f"{row.score:g}")

@@ -10,6 +10,7 @@ it), else this process's watch on its resident size. A worker that dies on its o
 once. Every worker's temporary files live in a folder of this run, removed whatever happens.
 """
 import collections
+import contextlib
 import multiprocessing
 import os
 import shutil
@@ -23,6 +24,7 @@ from pathlib import Path
 import psutil
 
 from . import worker      # imported before any fork, so every worker starts warm
+from .course import SOLUTIONS
 
 RUN_PREFIX = "autograder-run-"
 POLL_SECONDS = 0.25
@@ -44,6 +46,13 @@ class Job:
     limits: object
     scratch: Path = None
     template: str = None        # the warm kernel template's socket (template.py), if one runs
+
+    @classmethod
+    def of(cls, submission, released, limits):
+        """The job of a discovered submission (discover.Submission), graded against `released`
+        (its assignment's released notebook) and its solution."""
+        return cls(submission.key, submission.student, submission.assignment, submission.path,
+                   released, SOLUTIONS / f"{submission.assignment}.ipynb", limits)
 
 
 @dataclass
@@ -280,3 +289,15 @@ def start_template(limits, warm=True):
     from .template import Template
 
     return Template.in_new_folder(run_base(), f"{RUN_PREFIX}{os.getpid()}-template-")
+
+
+@contextlib.contextmanager
+def warming(limits, warm=True):
+    """start_template() for the time of the block, closed at its end: the template warms up
+    while the caller prepares, and is handed to Supervisor(template=...)."""
+    template = start_template(limits, warm)
+    try:
+        yield template
+    finally:
+        if template is not None:
+            template.close()

@@ -11,6 +11,8 @@ import json
 import os
 from pathlib import Path
 
+from .files import atomic_write
+
 KEY_BYTES = 32
 
 
@@ -76,7 +78,19 @@ class Signer:
 
     def verified(self, saved):
         """The payload of a signed JSON object, or None when its signature does not match."""
-        if not isinstance(saved, dict) or not isinstance(saved.get("mac"), str):
+        if not isinstance(saved, dict) or not isinstance(saved.get("mac"), str) or not saved["mac"].isascii():
             return None
         payload = {k: v for k, v in saved.items() if k != "mac"}
         return payload if hmac.compare_digest(saved["mac"], self.sign(payload)) else None
+
+    def read_verified(self, path):
+        """The payload of the signed JSON file at `path`; None when it cannot be read, is not
+        JSON, or its signature does not match."""
+        try:
+            return self.verified(json.loads(Path(path).read_text()))
+        except (OSError, ValueError):
+            return None
+
+    def write_signed(self, path, payload):
+        """Write `payload` to `path`, signed, whole (atomic_write)."""
+        atomic_write(path, json.dumps(self.signed(payload), indent=1))

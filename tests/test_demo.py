@@ -22,8 +22,9 @@ import nbformat
 import pytest
 
 from autograder.demo import build_submissions, check_expected, with_answers
-from autograder.grade import Row, shard_of
+from autograder.discover import shard_of
 from autograder.lms import fill
+from autograder.results import Row
 
 sys.path.insert(0, str(Path(__file__).parent))
 import slurm_cluster  # noqa: E402

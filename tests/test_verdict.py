@@ -130,7 +130,7 @@ def test_what_a_test_cell_displays_is_not_kept_as_a_result():
 
 @pytest.mark.parametrize("text", ["\x1b[2K\r10/10 \x1b[32mPASS\x1b[0m", "a\u202eb", "a\u061cb", "x\x00y\x07", "é ok"])
 def test_submission_text_reaches_no_terminal_or_csv_with_a_control_character(text):
-    from autograder.grade import Row
+    from autograder.results import Row
     from autograder.printable import csv_cell, one_line
 
     shown = one_line(text)
