@@ -46,10 +46,10 @@ import torch
 
 from autograder.course import NOTEBOOKS, SOLUTIONS, solution_answers
 from autograder.demo import with_answers
+from autograder.exercises import answer_file
 
 REPO = Path(__file__).resolve().parents[1]
 HOSTILE = REPO / "tests" / "hostile"
-CORPUS = REPO / "tests" / "corpus"
 MARKER = "# --- tamper ---"
 POINTS = 5
 CHECKS = {   # assignment -> its two hidden checks, each as (check, the name in the answer cell it is given)
@@ -146,8 +146,8 @@ def untampered():
             if spec == "solution":
                 honest[(student, assignment)] = float(POINTS * len(CHECKS[assignment]))
             else:
-                honest[(student, assignment)] = in_process_score((CORPUS / spec).read_text(), assignment,
-                                                                 str(CORPUS / spec))
+                honest[(student, assignment)] = in_process_score(answer_file(spec).read_text(), assignment,
+                                                                 str(answer_file(spec)))
     return {"attackers": attackers, "honest": honest}
 
 
@@ -195,7 +195,7 @@ def build_submissions(root):
         for assignment, spec in plan.items():
             (grade_id, solution), = solution_answers(assignment).items()
             canary = f"canary-{uuid.uuid4().hex}"
-            source = f"# {canary}\n" + (solution if spec == "solution" else (CORPUS / spec).read_text())
+            source = f"# {canary}\n" + (solution if spec == "solution" else answer_file(spec).read_text())
             write_notebook(root / student / assignment / f"{assignment}.ipynb",
                            with_answers(assignment, {grade_id: source}))
             cases[(student, assignment)] = {"honest": True, "spec": spec, "canary": canary, "source": source}

@@ -40,6 +40,12 @@ def exercise_of(check):
     return next((e for e in names() if check in declaration(e).CHECKS), None)
 
 
+def answer_file(spec):
+    """The corpus file `<exercise>/<kind>/<file>.py` names (class.csv's and the tests' spelling)."""
+    exercise, answer = spec.split("/", 1)
+    return HERE / exercise / "corpus" / answer
+
+
 def kernel_files():
     """What a grading kernel may see of this package (paths relative to it): the probes, their
     harness and the declarations; never a judge or a corpus."""
