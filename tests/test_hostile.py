@@ -46,17 +46,15 @@ import torch
 
 from autograder.course import NOTEBOOKS, SOLUTIONS, solution_answers
 from autograder.demo import with_answers
+from autograder import exercises
 from autograder.exercises import answer_file
 
 REPO = Path(__file__).resolve().parents[1]
 HOSTILE = REPO / "tests" / "hostile"
 MARKER = "# --- tamper ---"
 POINTS = 5
-CHECKS = {   # assignment -> its two hidden checks, each as (check, the name in the answer cell it is given)
-    "01_lr_schedules": (("step_decay_lr", "StepDecayScheduler"), ("step_decay_optimizer", "StepDecayScheduler")),
-    "02_gradient_clipping": (("clip_value_elements", "clip_grad_value"), ("clip_value_model", "clip_grad_value")),
-    "04_tiny_gpt": (("gpt_step_schedule", "warmup_cosine_lr"), ("gpt_step_train", "train_step")),
-}
+# assignment -> its hidden checks, each as (check, the name in the answer cell it is given)
+CHECKS = {exercises.declaration(e).NOTEBOOK: tuple(exercises.declaration(e).CHECKS.items()) for e in exercises.names()}
 HONEST = {   # student -> assignment -> "solution" or an answer file of the corpus
     "honest_a": {"01_lr_schedules": "solution", "02_gradient_clipping": "solution", "04_tiny_gpt": "solution"},
     "honest_b": {"01_lr_schedules": "solution", "02_gradient_clipping": "clip_value/buggy/no_none_check.py"},
