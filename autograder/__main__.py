@@ -2,19 +2,9 @@
 import argparse
 import os
 import sys
+from dataclasses import replace
 
-
-
-def add_limits(parser):
-    """The sandbox's limits, each with its default (see sandbox.py)."""
-    parser.add_argument("--memory-gib", type=float, default=4.0, help="memory of one kernel (GiB)")
-    parser.add_argument("--processes", type=int, default=256, help="processes one kernel may run")
-    parser.add_argument("--file-gib", type=float, default=1.0,
-                        help="largest file, and all scratch files together, of one kernel (GiB)")
-    parser.add_argument("--output-chars", type=int, default=20_000,
-                        help="characters of output kept per cell, display() output included")
-    parser.add_argument("--no-sandbox", action="store_true",
-                        help="run kernels unconfined (only for notebooks you trust)")
+from .limits import add_flags, from_args
 
 
 def sandbox_problem():
@@ -28,24 +18,17 @@ def sandbox_problem():
     return ""
 
 
-def apply_limits(limits, args, quiet=False):
-    """Set the sandbox limits from the flags; False (after saying why) when it cannot run."""
-    limits.memory_gib, limits.processes, limits.file_gib = args.memory_gib, args.processes, args.file_gib
-    limits.output_chars, limits.sandbox = args.output_chars, not args.no_sandbox
-    if args.no_sandbox and quiet:
-        return True
-    if args.no_sandbox:
+def sandbox_ready(limits):
+    """Whether kernels may run under `limits`: unconfined (--no-sandbox) after a warning, else
+    only where the sandbox can run (after saying why it cannot)."""
+    if not limits.sandbox:
         print("WARNING: --no-sandbox: student code runs unconfined, as this user, and can change "
               "grades; every row says so in its notes", file=sys.stderr)
-    else:
-        from .sandbox import SandboxUnavailable, check_available
-
-        try:
-            check_available()
-        except SandboxUnavailable as problem:
-            print(f"cannot grade: {problem}", file=sys.stderr)
-            return False
-    return True
+        return True
+    problem = sandbox_problem()
+    if problem:
+        print(f"cannot grade: {problem}", file=sys.stderr)
+    return not problem
 
 
 def shard(text):
@@ -69,9 +52,9 @@ def grade_command(args):
               f"not a folder)", file=sys.stderr)
         return 2
     grader = ClassGrader(args.out, jobs=args.jobs, force=args.force, progress=not args.quiet,
-                         shard=args.shard, key=args.key, warm=not args.cold_kernels)
-    grader.limits.cell_timeout, grader.limits.budget = args.cell_timeout, args.budget
-    if not apply_limits(grader.limits, args):
+                         shard=args.shard, key=args.key, warm=not args.cold_kernels,
+                         limits=from_args(args))
+    if not sandbox_ready(grader.limits):
         return 2
     try:
         rows = grader.grade(args.submissions)
@@ -98,8 +81,6 @@ def main(argv=None):
     grade.add_argument("--out", required=True, help="folder for grades.csv, feedback/ and the gradebook")
     grade.add_argument("--jobs", type=int, default=None, help="submissions graded at once (default: cores)")
     grade.add_argument("--force", action="store_true", help="regrade submissions graded before")
-    grade.add_argument("--cell-timeout", type=float, default=30, help="seconds one cell may run")
-    grade.add_argument("--budget", type=float, default=120, help="seconds one notebook may run")
     grade.add_argument("--quiet", action="store_true", help="no progress lines")
     grade.add_argument("--shard", type=shard, default=None, metavar="K/N",
                        help="grade only the K-th of N disjoint parts of the class (K from 1)")
@@ -110,7 +91,7 @@ def main(argv=None):
     grade.add_argument("--cold-kernels", action="store_true",
                        help="start every kernel from scratch instead of forking it from a warm "
                             "template (slower; the same sandbox)")
-    add_limits(grade)
+    add_flags(grade)
 
     key = commands.add_parser("key", help="create a course key for sharded grading (once)")
     key.add_argument("file", help="where to keep the key (readable only by you); kept if it exists")
@@ -130,12 +111,12 @@ def main(argv=None):
     check = commands.add_parser("check", help="grade one notebook; exit 0 pass, 1 fail, 2 ungradable")
     check.add_argument("notebook")
     check.add_argument("--assignment", default=None, help="the assignment id (default: guessed)")
-    add_limits(check)
+    add_flags(check)
 
     demo = commands.add_parser("demo", help="build the demo class, grade it, check its scores")
     demo.add_argument("--out", default="out/demo")
     demo.add_argument("--jobs", type=int, default=None)
-    add_limits(demo)
+    add_flags(demo)
 
     commands.add_parser("figures", help="execute solutions/ (nbconvert), regenerating the figures")
     commands.add_parser("release", help="regenerate notebooks/ from solutions/")
@@ -184,10 +165,9 @@ def main(argv=None):
         return 0
     if args.command == "check":
         from .check import UNGRADABLE, check
-        from .execute import Limits
 
-        limits = Limits(threads=os.cpu_count() or 1)
-        if not apply_limits(limits, args):
+        limits = from_args(args)
+        if not sandbox_ready(limits):
             return UNGRADABLE
         return check(args.notebook, args.assignment, limits=limits)
     if args.command == "demo":
@@ -195,15 +175,16 @@ def main(argv=None):
         from .grade import ClassGrader, print_table
 
         expected = build_submissions(f"{args.out}/submissions")
-        grader = ClassGrader(args.out, jobs=args.jobs)
-        problem = "" if args.no_sandbox else sandbox_problem()
+        limits = from_args(args)
+        problem = sandbox_problem() if limits.sandbox else ""
         if problem:     # the demo's answers are this project's own: they may run unconfined
             print(f"the sandbox is off for the demo class (its answers are this project's own): "
                   f"{problem}. `grade` and `check` refuse real submissions until it works.",
                   file=sys.stderr)
-            args.no_sandbox = True
-        if not apply_limits(grader.limits, args, quiet=bool(problem)):
+            limits = replace(limits, sandbox=False)
+        elif not sandbox_ready(limits):
             return 2
+        grader = ClassGrader(args.out, jobs=args.jobs, limits=limits)
         rows = grader.grade(f"{args.out}/submissions")
         print_table(rows)
         problems = check_expected(rows, expected)
