@@ -43,7 +43,20 @@ def shard(text):
 
 
 def grade_command(args):
-    """`grade`: the class under args.submissions into args.out; the exit code."""
+    """`grade`; a fault of the machine (full disk, read-only OUT) in one line, exit 2."""
+    from .grade import resource_problem
+
+    try:
+        return grade_class(args)
+    except OSError as error:
+        if args.debug or not resource_problem(error):
+            raise
+        print(f"cannot grade: {resource_problem(error)}", file=sys.stderr)
+        return 2
+
+
+def grade_class(args):
+    """The class under args.submissions into args.out; the exit code."""
     from .grade import ClassGrader, OutInUse, print_table
     from .trust import KeyFileError
 
@@ -72,10 +85,106 @@ def grade_command(args):
     return 1 if errors else 0
 
 
-def main(argv=None):
-    parser = argparse.ArgumentParser(prog="python -m autograder", description=__doc__)
-    commands = parser.add_subparsers(dest="command", required=True)
+def key_command(args):
+    from .trust import create_key
 
+    existed = os.path.exists(args.file)
+    create_key(args.file)
+    print(f"{'kept the existing' if existed else 'created a'} course key in {args.file}; give it "
+          f"to every `grade --key` of the class and to `merge --key`")
+    return 0
+
+
+def merge_command(args):
+    from .grade import OutInUse
+    from .merge import MergeError, merge
+
+    try:
+        rows = merge(args.parts, args.out, args.key)
+    except (MergeError, OutInUse) as problem:
+        print(f"cannot merge: {problem}", file=sys.stderr)
+        return 1
+    print(f"{len(rows)} rows from {len(args.parts)} parts written to {args.out}/grades.csv")
+    return 0
+
+
+def export_command(args):
+    from .lms import RosterError, export
+
+    try:
+        missing = export(args.out, args.roster, args.id_column, args.to)
+    except (RosterError, OSError) as problem:
+        print(f"cannot export: {problem}", file=sys.stderr)
+        return 1
+    print(f"wrote {args.to}" + (f"; {len(missing)} graded students are not on the roster"
+                                 if missing else ""))
+    return 0
+
+
+def check_command(args):
+    from .check import UNGRADABLE, check
+
+    limits = from_args(args)
+    if not sandbox_ready(limits):
+        return UNGRADABLE
+    return check(args.notebook, args.assignment, limits=limits)
+
+
+def demo_command(args):
+    from .demo import build_submissions, check_expected
+    from .grade import ClassGrader, print_table
+
+    expected = build_submissions(f"{args.out}/submissions")
+    limits = from_args(args)
+    problem = sandbox_problem() if limits.sandbox else ""
+    if problem:     # the demo's answers are this project's own: they may run unconfined
+        print(f"the sandbox is off for the demo class (its answers are this project's own): "
+              f"{problem}. `grade` and `check` refuse real submissions until it works.",
+              file=sys.stderr)
+        limits = replace(limits, sandbox=False)
+    elif not sandbox_ready(limits):
+        return 2
+    grader = ClassGrader(args.out, jobs=args.jobs, limits=limits)
+    rows = grader.grade(f"{args.out}/submissions")
+    print_table(rows)
+    problems = check_expected(rows, expected)
+    for problem in problems:
+        print("MISMATCH", problem, file=sys.stderr)
+    print(f"demo class: {len(rows)} rows in {args.out}/grades.csv, feedback in "
+          f"{args.out}/feedback/" + (f"; {len(problems)} unexpected scores" if problems
+                                     else "; every score as expected"))
+    return 1 if problems else 0
+
+
+def figures_command(args):
+    from .solutions import regenerate_figures
+
+    regenerate_figures()
+    return 0
+
+
+def release_command(args):
+    from .release import generate, update_readme
+
+    for path in generate():
+        print(f"wrote {path}")
+    update_readme()
+    print("updated the Colab links in README.md")
+    return 0
+
+
+def check_release_command(args):
+    from .release import check_release
+
+    problems = check_release()
+    for problem in problems:
+        print(problem, file=sys.stderr)
+    print("notebooks/ is in sync with solutions/ and leaks nothing" if not problems
+          else f"{len(problems)} problems")
+    return 1 if problems else 0
+
+
+def grade_parser(commands):
     grade = commands.add_parser("grade", help="grade a class of submissions with nbgrader")
     grade.add_argument("submissions", help="folder laid out as <student_id>/<assignment_id>/*.ipynb")
     grade.add_argument("--out", required=True, help="folder for grades.csv, feedback/ and the gradebook")
@@ -91,7 +200,15 @@ def main(argv=None):
     grade.add_argument("--cold-kernels", action="store_true",
                        help="start every kernel from scratch instead of forking it from a warm "
                             "template (slower; the same sandbox)")
-    add_flags(grade)
+    return grade
+
+
+def parser():
+    """The command line: a sub-parser per command, each naming its function (`run`); the ones
+    that run kernels (grade, check, demo) take the limit flags (limits.add_flags)."""
+    top = argparse.ArgumentParser(prog="python -m autograder", description=__doc__)
+    commands = top.add_subparsers(dest="command", required=True)
+    grade = grade_parser(commands)
 
     key = commands.add_parser("key", help="create a course key for sharded grading (once)")
     key.add_argument("file", help="where to keep the key (readable only by you); kept if it exists")
@@ -111,112 +228,28 @@ def main(argv=None):
     check = commands.add_parser("check", help="grade one notebook; exit 0 pass, 1 fail, 2 ungradable")
     check.add_argument("notebook")
     check.add_argument("--assignment", default=None, help="the assignment id (default: guessed)")
-    add_flags(check)
 
     demo = commands.add_parser("demo", help="build the demo class, grade it, check its scores")
     demo.add_argument("--out", default="out/demo")
     demo.add_argument("--jobs", type=int, default=None)
-    add_flags(demo)
 
-    commands.add_parser("figures", help="execute solutions/ (nbconvert), regenerating the figures")
-    commands.add_parser("release", help="regenerate notebooks/ from solutions/")
-    commands.add_parser("check-release", help="fail if notebooks/ is stale or leaks answers")
+    figures = commands.add_parser("figures", help="execute solutions/ (nbconvert), regenerating the figures")
+    release = commands.add_parser("release", help="regenerate notebooks/ from solutions/")
+    check_release = commands.add_parser("check-release", help="fail if notebooks/ is stale or leaks answers")
 
-    args = parser.parse_args(argv)
-    if args.command == "grade":
-        from .grade import resource_problem
+    for command in (grade, check, demo):
+        add_flags(command)
+    for command, run in ((grade, grade_command), (key, key_command), (merge, merge_command),
+                         (export, export_command), (check, check_command), (demo, demo_command),
+                         (figures, figures_command), (release, release_command),
+                         (check_release, check_release_command)):
+        command.set_defaults(run=run)
+    return top
 
-        try:
-            return grade_command(args)
-        except OSError as error:        # the machine's (full disk, read-only OUT): one line
-            if args.debug or not resource_problem(error):
-                raise
-            print(f"cannot grade: {resource_problem(error)}", file=sys.stderr)
-            return 2
-    if args.command == "key":
-        from .trust import create_key
 
-        existed = os.path.exists(args.file)
-        create_key(args.file)
-        print(f"{'kept the existing' if existed else 'created a'} course key in {args.file}; give it "
-              f"to every `grade --key` of the class and to `merge --key`")
-        return 0
-    if args.command == "merge":
-        from .grade import OutInUse
-        from .merge import MergeError, merge
-
-        try:
-            rows = merge(args.parts, args.out, args.key)
-        except (MergeError, OutInUse) as problem:
-            print(f"cannot merge: {problem}", file=sys.stderr)
-            return 1
-        print(f"{len(rows)} rows from {len(args.parts)} parts written to {args.out}/grades.csv")
-        return 0
-    if args.command == "export":
-        from .lms import RosterError, export
-
-        try:
-            missing = export(args.out, args.roster, args.id_column, args.to)
-        except (RosterError, OSError) as problem:
-            print(f"cannot export: {problem}", file=sys.stderr)
-            return 1
-        print(f"wrote {args.to}" + (f"; {len(missing)} graded students are not on the roster"
-                                     if missing else ""))
-        return 0
-    if args.command == "check":
-        from .check import UNGRADABLE, check
-
-        limits = from_args(args)
-        if not sandbox_ready(limits):
-            return UNGRADABLE
-        return check(args.notebook, args.assignment, limits=limits)
-    if args.command == "demo":
-        from .demo import build_submissions, check_expected
-        from .grade import ClassGrader, print_table
-
-        expected = build_submissions(f"{args.out}/submissions")
-        limits = from_args(args)
-        problem = sandbox_problem() if limits.sandbox else ""
-        if problem:     # the demo's answers are this project's own: they may run unconfined
-            print(f"the sandbox is off for the demo class (its answers are this project's own): "
-                  f"{problem}. `grade` and `check` refuse real submissions until it works.",
-                  file=sys.stderr)
-            limits = replace(limits, sandbox=False)
-        elif not sandbox_ready(limits):
-            return 2
-        grader = ClassGrader(args.out, jobs=args.jobs, limits=limits)
-        rows = grader.grade(f"{args.out}/submissions")
-        print_table(rows)
-        problems = check_expected(rows, expected)
-        for problem in problems:
-            print("MISMATCH", problem, file=sys.stderr)
-        print(f"demo class: {len(rows)} rows in {args.out}/grades.csv, feedback in "
-              f"{args.out}/feedback/" + (f"; {len(problems)} unexpected scores" if problems
-                                         else "; every score as expected"))
-        return 1 if problems else 0
-    if args.command == "figures":
-        from .solutions import regenerate_figures
-
-        regenerate_figures()
-        return 0
-    if args.command == "release":
-        from .release import generate, update_readme
-
-        for path in generate():
-            print(f"wrote {path}")
-        update_readme()
-        print("updated the Colab links in README.md")
-        return 0
-    if args.command == "check-release":
-        from .release import check_release
-
-        problems = check_release()
-        for problem in problems:
-            print(problem, file=sys.stderr)
-        print("notebooks/ is in sync with solutions/ and leaks nothing" if not problems
-              else f"{len(problems)} problems")
-        return 1 if problems else 0
-    return 2
+def main(argv=None):
+    args = parser().parse_args(argv)
+    return args.run(args)
 
 
 if __name__ == "__main__":
