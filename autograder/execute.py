@@ -360,27 +360,8 @@ def _run_cells(client, sandbox, notebook, index, only, limits, deadline, complet
             continue
         client.timeout = int(max(1, min(limits.cell_timeout, remaining)))
         client.forget_records(index)
-        problem = None
         started = time.monotonic()
-        try:
-            timed_out = client.run_cell(cell, index)
-        except KERNEL_FAILURES as error:
-            if not isinstance(error, DeadKernelError):   # messages no client could read
-                sandbox.tripped = sandbox.tripped or (
-                    f"the kernel sent a message the grader cannot read ({type(error).__name__})")
-            limit = sandbox.tripped
-            problem = (("LimitExceeded", f"the sandbox was stopped: {limit}", "limit", limit) if limit
-                       else ("KernelDied", "the Python process running this cell died (os._exit, a "
-                             "crash, or running out of memory)", "kernel died", "the kernel died"))
-        else:
-            if timed_out:
-                cell.outputs = [o for o in cell.outputs if o.get("output_type") != "error"]
-                problem = ("Timeout", f"this cell ran longer than {client.timeout} s and was stopped "
-                           f"(an endless loop, or input() waiting for a reply?)", "timeout",
-                           f"over {client.timeout} s")
-            elif sandbox.tripped:     # a limit hit between two messages of a living cell
-                problem = ("LimitExceeded", f"the sandbox was stopped: {sandbox.tripped}", "limit",
-                           sandbox.tripped)
+        problem = _run_cell(client, sandbox, cell, index)
         execution.cell_seconds[index] = time.monotonic() - started
         if problem:
             ename, evalue, kind, message = problem
@@ -397,6 +378,30 @@ def _run_cells(client, sandbox, notebook, index, only, limits, deadline, complet
         if problem:
             return index, True
     return index, False
+
+
+def _run_cell(client, sandbox, cell, index):
+    """Run `cell`; None, or (ename, evalue, incident kind, incident message) when it did not end
+    well (a dead kernel, a limit, a timeout)."""
+    try:
+        timed_out = client.run_cell(cell, index)
+    except KERNEL_FAILURES as error:
+        if not isinstance(error, DeadKernelError):   # messages no client could read
+            sandbox.tripped = sandbox.tripped or (
+                f"the kernel sent a message the grader cannot read ({type(error).__name__})")
+        limit = sandbox.tripped
+        return (("LimitExceeded", f"the sandbox was stopped: {limit}", "limit", limit) if limit
+                else ("KernelDied", "the Python process running this cell died (os._exit, a "
+                      "crash, or running out of memory)", "kernel died", "the kernel died"))
+    if timed_out:
+        cell.outputs = [o for o in cell.outputs if o.get("output_type") != "error"]
+        return ("Timeout", f"this cell ran longer than {client.timeout} s and was stopped "
+                f"(an endless loop, or input() waiting for a reply?)", "timeout",
+                f"over {client.timeout} s")
+    if sandbox.tripped:     # a limit hit between two messages of a living cell
+        return ("LimitExceeded", f"the sandbox was stopped: {sandbox.tripped}", "limit",
+                sandbox.tripped)
+    return None
 
 
 def _skip(notebook, index, incidents, kind, message):
