@@ -25,6 +25,8 @@ from pathlib import Path
 
 import psutil
 
+from .limits import DEFAULTS
+
 PARENT = "lr-course-grader"
 CONTROLLERS = ("memory", "pids", "cpu")
 PERIOD_US = 100_000
@@ -154,7 +156,8 @@ class Cgroup:
 
     # creation ---------------------------------------------------------------------------------
     @classmethod
-    def create(cls, name="kernel", memory_bytes=4 * GiB, pids=256, cpus=1):
+    def create(cls, name="kernel", memory_bytes=int(DEFAULTS.memory_gib * GiB), pids=DEFAULTS.processes,
+               cpus=1):
         """A new cgroup with these hard limits, or None (and Cgroup.unavailable set) when this
         machine or this user cannot have one."""
         mounts = _mounts()

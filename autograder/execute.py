@@ -22,32 +22,8 @@ from nbformat.v4 import new_output
 
 from .probes.harness import MIME
 from .feedback import INERT_TYPES
-from .sandbox import GiB, Sandbox, SandboxedKernelManager, SandboxLimits
-
-
-@dataclass
-class Limits:
-    cell_timeout: float = 30.0      # seconds one cell may run
-    budget: float = 120.0           # seconds the whole notebook may run
-    output_chars: int = 20_000      # characters of output kept per cell (all kinds of output)
-    record_chars: int = 4_000_000   # characters of probe records kept per cell
-    threads: int = 0                # torch/BLAS threads in the kernel (0: library default)
-    memory_gib: float = 4.0         # the sandbox's memory (PSS of all its processes)
-    processes: int = 256            # processes at once in the sandbox
-    file_gib: float = 1.0           # one file, and the whole scratch space
-    sandbox: bool = True            # False: --no-sandbox (trusted notebooks only)
-    frame_mib: int = 16             # largest message frame the grader reads from a kernel
-    grace: float = 60.0             # seconds on top of the budget: process start, judge, page
-    worker_memory_gib: float = 1.25 # the grading process of one notebook (outside the sandbox)
-
-    def deadline(self):
-        """Seconds one notebook may take from its worker's start to its verdict, kept by the
-        supervisor from outside: the cells' budget (kernel starts included) plus the grace."""
-        return self.budget + self.grace
-
-    def sandbox_limits(self):
-        return SandboxLimits(memory_bytes=int(self.memory_gib * GiB), processes=self.processes,
-                             file_bytes=int(self.file_gib * GiB))
+from .limits import DEFAULTS, Limits
+from .sandbox import Sandbox, SandboxedKernelManager
 
 
 # A dead kernel, or a message from it that no client could read (a hostile kernel sends any bytes).
@@ -111,8 +87,8 @@ class CappedClient(NotebookClient):
     loop or a display() flood cannot fill the disk or the feedback page), and sets the probes'
     records aside instead of showing them."""
 
-    output_chars = 20_000
-    record_chars = 4_000_000
+    output_chars = DEFAULTS.output_chars
+    record_chars = DEFAULTS.record_chars
     timed_out = False
 
     def __init__(self, *args, **kwargs):

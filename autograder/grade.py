@@ -40,7 +40,7 @@ class ClassGrader:
         self.warm = warm                    # kernels forked from a warm template (template.py)
         self.jobs = jobs or os.cpu_count() or 1
         self.force = force
-        self.limits = limits or Limits(threads=max(1, (os.cpu_count() or 1) // self.jobs))
+        self.limits = (limits or Limits()).shared_by(self.jobs)    # threads: a share of the cores
         self.progress = progress
         self.shard = shard                  # (k, N): grade only the k-th of N parts, k from 1
         # A course key must exist already (`key FILE`): a typo would otherwise sign each part

@@ -16,6 +16,8 @@ from nbgrader.api import Gradebook
 from nbgrader.preprocessors import NbGraderPreprocessor
 from traitlets import Bool, Float
 
+from .limits import DEFAULTS, help_of
+
 
 def configure(c):
     """Put these steps into nbgrader's configuration `c` (a course's nbgrader_config.py calls
@@ -68,9 +70,10 @@ class JudgedExecute(NbGraderPreprocessor):
     """Run the cells grading needs in the sandbox, judging each test cell outside the kernel;
     the judge's cell results go to resources["lr_course_cells"] for SaveVerdicts."""
 
-    sandbox = Bool(True, help="run the kernel in the sandbox (off only for trusted notebooks)").tag(config=True)
-    cell_timeout = Float(30.0, help="seconds one cell may run").tag(config=True)
-    budget = Float(120.0, help="seconds one notebook may run").tag(config=True)
+    sandbox = Bool(DEFAULTS.sandbox, help="run the kernel in the sandbox (off only for trusted "
+                                          "notebooks)").tag(config=True)
+    cell_timeout = Float(DEFAULTS.cell_timeout, help=help_of("cell_timeout")).tag(config=True)
+    budget = Float(DEFAULTS.budget, help=help_of("budget")).tag(config=True)
 
     def preprocess(self, nb, resources):
         from .execute import Limits, run_notebook

@@ -34,13 +34,13 @@ from jupyter_client.manager import AsyncKernelManager
 
 from . import exercises, seccomp
 from .cgroup import Cgroup, size_text
+from .limits import DEFAULTS, GiB
 
 UID_BASE, UID_SLOTS = 61000, 1000           # one user id per concurrent kernel (root only)
 # machine-wide, whatever TMPDIR, cwd or process: the uid locks of every grader on this machine
 SLOT_FOLDERS = ("/run/lr-course-grader/uid-slots", "/var/lock/lr-course-grader/uid-slots")
 BWRAP_TASKS = 2         # bubblewrap and its init, in the cgroup beside the kernel's own processes
 SECCOMP_FD = 9
-GiB = 1 << 30
 
 
 class SandboxUnavailable(RuntimeError):
@@ -49,9 +49,11 @@ class SandboxUnavailable(RuntimeError):
 
 @dataclass
 class SandboxLimits:
-    memory_bytes: int = 4 * GiB         # all its memory (cgroup: page cache, tmpfs, shm, memfd too; watchdog: PSS)
-    processes: int = 256                # processes at once (cgroup: threads count too; else RLIMIT_NPROC)
-    file_bytes: int = 1 * GiB           # one file; also the size of the scratch tmpfs, and of /dev/shm
+    """The sandbox's part of limits.Limits (Limits.sandbox_limits), in bytes; defaults from there."""
+    # all its memory (cgroup: page cache, tmpfs, shm, memfd too; watchdog: PSS)
+    memory_bytes: int = int(DEFAULTS.memory_gib * GiB)
+    processes: int = DEFAULTS.processes     # at once (cgroup: threads count too; else RLIMIT_NPROC)
+    file_bytes: int = int(DEFAULTS.file_gib * GiB)  # one file; also the scratch tmpfs and /dev/shm
     poll_seconds: float = 0.1
     cgroup: bool = True                 # limits by a cgroup of its own where one can be created
     seccomp: bool = True                # the seccomp filter, where libseccomp can be loaded
