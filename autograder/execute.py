@@ -20,7 +20,7 @@ from nbclient import NotebookClient
 from nbclient.exceptions import DeadKernelError
 from nbformat.v4 import new_output
 
-from .probes.harness import MIME
+from .exercises.probing import MIME
 from .feedback import INERT_TYPES
 from .limits import DEFAULTS, Limits
 from .sandbox import Sandbox, SandboxedKernelManager
