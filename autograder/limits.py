@@ -43,8 +43,6 @@ class Limits:
         return self.budget + self.grace
 
     def sandbox_limits(self):
-        from .sandbox import SandboxLimits
-
         return SandboxLimits(memory_bytes=int(self.memory_gib * GiB), processes=self.processes,
                              file_bytes=int(self.file_gib * GiB))
 
@@ -85,3 +83,14 @@ def from_args(args, **others):
     """The Limits the flags of add_flags parsed into `args` say, with `others` (threads, ...)."""
     return Limits(**{f.name: getattr(args, f.name) for f in flag_fields()}, **others)
 
+
+@dataclass
+class SandboxLimits:
+    """The sandbox's part of Limits (Limits.sandbox_limits), in bytes; defaults from DEFAULTS."""
+    # all its memory (cgroup: page cache, tmpfs, shm, memfd too; watchdog: PSS)
+    memory_bytes: int = int(DEFAULTS.memory_gib * GiB)
+    processes: int = DEFAULTS.processes     # at once (cgroup: threads count too; else RLIMIT_NPROC)
+    file_bytes: int = int(DEFAULTS.file_gib * GiB)  # one file; also the scratch tmpfs and /dev/shm
+    poll_seconds: float = 0.1
+    cgroup: bool = True                 # limits by a cgroup of its own where one can be created
+    seccomp: bool = True                # the seccomp filter, where libseccomp can be loaded

@@ -27,14 +27,13 @@ import sys
 import tempfile
 import threading
 import time
-from dataclasses import dataclass
 from pathlib import Path
 
 from jupyter_client.manager import AsyncKernelManager
 
 from . import exercises, seccomp
 from .cgroup import Cgroup, size_text
-from .limits import DEFAULTS, GiB
+from .limits import GiB, SandboxLimits  # noqa: F401  (SandboxLimits: the sandbox's own)
 
 UID_BASE, UID_SLOTS = 61000, 1000           # one user id per concurrent kernel (root only)
 # machine-wide, whatever TMPDIR, cwd or process: the uid locks of every grader on this machine
@@ -45,18 +44,6 @@ SECCOMP_FD = 9
 
 class SandboxUnavailable(RuntimeError):
     """bubblewrap is missing or cannot create namespaces here."""
-
-
-@dataclass
-class SandboxLimits:
-    """The sandbox's part of limits.Limits (Limits.sandbox_limits), in bytes; defaults from there."""
-    # all its memory (cgroup: page cache, tmpfs, shm, memfd too; watchdog: PSS)
-    memory_bytes: int = int(DEFAULTS.memory_gib * GiB)
-    processes: int = DEFAULTS.processes     # at once (cgroup: threads count too; else RLIMIT_NPROC)
-    file_bytes: int = int(DEFAULTS.file_gib * GiB)  # one file; also the scratch tmpfs and /dev/shm
-    poll_seconds: float = 0.1
-    cgroup: bool = True                 # limits by a cgroup of its own where one can be created
-    seccomp: bool = True                # the seccomp filter, where libseccomp can be loaded
 
 
 def _bwrap():
