@@ -1,6 +1,7 @@
 """The supervisor keeps every notebook's deadline from outside the worker, so no worker can stall
 grading, and a worker that dies or grows takes only its own submission with it."""
 import os
+import re
 import time
 from pathlib import Path
 
@@ -51,9 +52,13 @@ def test_a_finished_worker_hands_over_its_outcome(tmp_path):
 def test_a_hung_worker_is_stopped_at_its_deadline_and_keeps_what_was_judged(tmp_path):
     before = {p.pid for p in psutil.Process().children(recursive=True)}
     outcomes, seconds = run(tmp_path, targets.judges_one_cell_then_hangs, count=3)
-    assert seconds < 2 * 3.0 + 5, f"3 hung workers, 2 at a time, 3 s each: took {seconds:.1f} s"
+    assert seconds < 60, f"3 hung workers, 2 at a time, 3 s each: took {seconds:.1f} s"
     for outcome in outcomes.values():
-        assert "stopped after" in outcome["stopped"] and "stopped answering" in outcome["stopped"]
+        # each stopped at its own deadline (budget 2 s + grace 1 s), counted from its own start:
+        # the pool's start (imports before the first fork) is not the workers' time
+        stopped_after = re.search(r"stopped after (\d+) s", outcome["stopped"])
+        assert stopped_after and int(stopped_after.group(1)) <= 3 + 2, outcome["stopped"]
+        assert "stopped answering" in outcome["stopped"]
         assert outcome["cells"] == {"first_tests": {"grade_id": "first_tests", "passed": True,
                                                     "score": 5.0, "points": 5.0, "reason": ""}}
     left = [p for p in psutil.Process().children(recursive=True)
