@@ -2,11 +2,14 @@
 
 Each solution notebook `solutions/<stem>.ipynb` is its own nbgrader assignment with id `<stem>`.
 """
+import contextlib
 import logging
 import os
 import shutil
 import sys
+import warnings
 from pathlib import Path
+from unittest import mock
 
 from traitlets.config import Config
 
@@ -18,9 +21,6 @@ COURSE_ID = "lr-schedules-and-clipping"
 # The one place the GitHub home is set: the README's "Open in Colab" links are made from it.
 GITHUB_REPO = "your-org/lr-schedules-and-clipping"
 GITHUB_BRANCH = "main"
-
-# nbgrader's gradebook runs the `alembic` command by name: find it next to this interpreter.
-os.environ["PATH"] = os.path.dirname(sys.executable) + os.pathsep + os.environ.get("PATH", "")
 
 
 class ReleaseError(RuntimeError):
@@ -50,9 +50,10 @@ COURSE_CONFIG = """\
 import os
 import sys
 sys.path.insert(0, {repo!r})
-from autograder.course import nbgrader_config
+from autograder.course import nbgrader_config, path_with_venv
 from autograder.nbgrader_path import configure
 
+os.environ["PATH"] = path_with_venv()   # this nbgrader process makes gradebooks: `alembic`
 c = get_config()  # noqa: F821 (nbgrader provides it)
 c.merge(nbgrader_config(os.path.dirname(os.path.abspath(__file__))))   # moves with OUT
 configure(c)
@@ -63,6 +64,21 @@ def write_course_config(root):
     """OUT/course/nbgrader_config.py: nbgrader's commands and formgrader, run in the course root,
     use this course, an exchange inside it, and the project's grading path."""
     (Path(root) / "nbgrader_config.py").write_text(COURSE_CONFIG.format(repo=str(REPO)))
+
+
+def path_with_venv():
+    """PATH with this interpreter's folder first: nbgrader runs the `alembic` command by name when
+    it makes a new gradebook, and a venv used without being activated has it there."""
+    return os.path.dirname(sys.executable) + os.pathsep + os.environ.get("PATH", "")
+
+
+@contextlib.contextmanager
+def nbgrader_at_work():
+    """While nbgrader reads or writes a gradebook: path_with_venv() as PATH, and SQLAlchemy 2's
+    autoflush warnings, which nbgrader 0.9 trips on every new submission, silenced (noise)."""
+    with mock.patch.dict(os.environ, PATH=path_with_venv()), warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=".*not in session.*")
+        yield
 
 
 def nbgrader_api(root):
@@ -89,7 +105,8 @@ def build_course(root, assignments=None):
         source_dir = root / "source" / assignment
         source_dir.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(SOLUTIONS / f"{assignment}.ipynb", source_dir / f"{assignment}.ipynb")
-        result = api.generate_assignment(assignment, force=True, create=True)
+        with nbgrader_at_work():
+            result = api.generate_assignment(assignment, force=True, create=True)
         if not result["success"]:
             raise ReleaseError(f"nbgrader generate_assignment {assignment} failed:\n"
                                f"{result.get('error') or result.get('log')}")
