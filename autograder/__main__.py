@@ -214,7 +214,7 @@ def main(argv=None):
                                          else "; every score as expected"))
         return 1 if problems else 0
     if args.command == "figures":
-        from .solutions import regenerate_figures
+        from .figures import regenerate_figures
 
         regenerate_figures()
         return 0

@@ -299,7 +299,7 @@ def draw(path, shift=0.0, software="Matplotlib", scale=1.0):
 
 
 def test_same_picture_ignores_bytes_and_rendering_noise(tmp_path):
-    from autograder.solutions import same_picture
+    from autograder.figures import same_picture
 
     first = draw(tmp_path / "a.png")
     resaved = draw(tmp_path / "b.png", software="another matplotlib")
@@ -313,7 +313,7 @@ def test_same_picture_ignores_bytes_and_rendering_noise(tmp_path):
 def test_same_picture_on_a_committed_figure_re_encoded(tmp_path):
     from PIL import Image
 
-    from autograder.solutions import same_picture
+    from autograder.figures import same_picture
 
     committed = sorted((SOLUTIONS / "figures").glob("*.png"))[0]
     with Image.open(committed) as image:
@@ -326,7 +326,7 @@ def test_same_picture_on_a_committed_figure_re_encoded(tmp_path):
 
 
 def test_make_figures_writes_only_changed_pictures(tmp_path, monkeypatch):
-    from autograder import solutions
+    from autograder import figures as figures_module
 
     committed = tmp_path / "committed"
     committed.mkdir()
@@ -344,8 +344,8 @@ def test_make_figures_writes_only_changed_pictures(tmp_path, monkeypatch):
         draw(figures / "new.png")
         return None, {}
 
-    monkeypatch.setattr(solutions, "execute_solution", fake_run)
-    report = solutions.regenerate_figures(stems=["fake"], figures=committed)
+    monkeypatch.setattr(figures_module, "execute_solution", fake_run)
+    report = figures_module.regenerate_figures(stems=["fake"], figures=committed)
     assert report == {"moved.png": "changed", "new.png": "new", "same.png": "unchanged"}
     assert (committed / "same.png").read_bytes() == before["same.png"][0]
     assert (committed / "same.png").stat().st_mtime_ns == before["same.png"][1]
