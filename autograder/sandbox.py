@@ -26,7 +26,6 @@ import subprocess
 import sys
 import tempfile
 import threading
-import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -609,13 +608,3 @@ def _holder_pid(pid):
     except psutil.NoSuchProcess:
         return None
     return leaves[0].pid if len(leaves) == 1 else None
-
-
-def wait_for_exit(pids, timeout=5.0):
-    """Wait until none of `pids` is alive (the sandbox's processes end with its init)."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if not any(os.path.exists(f"/proc/{pid}") for pid in pids):
-            return True
-        time.sleep(0.05)
-    return False

@@ -12,8 +12,6 @@ from dataclasses import dataclass, field
 
 import nbformat
 
-STUB_MARKER = "raise NotImplementedError()"
-
 
 class UnreadableNotebook(ValueError):
     """The file cannot be graded at all; the message says why in one sentence."""
@@ -23,15 +21,13 @@ class UnreadableNotebook(ValueError):
 class Answer:
     """The student's answer for one answer cell of the released notebook."""
     grade_id: str
-    source: str
-    found: bool          # False: no matching cell, the released stub is graded instead
+    source: str          # the released stub when no cell answers it
     note: str = ""       # what a TA should know about how it was found
 
 
 @dataclass
 class GradedNotebook:
     notebook: nbformat.NotebookNode
-    answers: list = field(default_factory=list)
     warnings: list = field(default_factory=list)
 
 
@@ -119,12 +115,9 @@ def find_answer(grade_id, released_source, solution_names, student_cells, releas
     note = ""
     if len(candidates) > 1:
         note = f"{len(candidates)} cells answer {grade_id}; the last answered one was graded"
-    if answered:
-        return Answer(grade_id, answered[-1], True, note)
     if candidates:
-        return Answer(grade_id, candidates[-1], True, note)
-    return Answer(grade_id, released_source, False,
-                  f"no cell answering {grade_id} was found; the blank stub was graded")
+        return Answer(grade_id, (answered or candidates)[-1], note)
+    return Answer(grade_id, released_source, f"no cell answering {grade_id} was found; the blank stub was graded")
 
 
 def build_graded_notebook(raw, released, solution):
@@ -153,7 +146,6 @@ def build_graded_notebook(raw, released, solution):
         names = defined_names(solution_by_id[meta["grade_id"]].source) | defined_names(cell.source)
         answer = find_answer(meta["grade_id"], cell.source, names, student_cells, released_sources)
         cell.source = answer.source
-        result.answers.append(answer)
         if answer.note:
             result.warnings.append(answer.note)
     return result
