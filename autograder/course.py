@@ -11,6 +11,7 @@ import warnings
 from pathlib import Path
 from unittest import mock
 
+from nbgrader.utils import is_grade, is_solution
 from traitlets.config import Config
 
 REPO = Path(__file__).resolve().parent.parent
@@ -114,13 +115,22 @@ def build_course(root, assignments=None):
     return released
 
 
+def grade_id(cell):
+    """The grade id nbgrader's markup gives `cell` (a cell of our own notebooks), or None."""
+    return cell.metadata.get("nbgrader", {}).get("grade_id")
+
+
+def is_test_cell(cell):
+    """A graded test cell: an nbgrader grade cell of code that is not an answer."""
+    return cell.cell_type == "code" and is_grade(cell) and not is_solution(cell)
+
+
 def solution_answers(stem):
     """{grade_id: source} of the answer cells of solutions/<stem>.ipynb (the reference answers)."""
     import nbformat
 
     notebook = nbformat.read(str(SOLUTIONS / f"{stem}.ipynb"), as_version=4)
-    return {c.metadata["nbgrader"]["grade_id"]: c.source for c in notebook.cells
-            if c.metadata.get("nbgrader", {}).get("solution")}
+    return {grade_id(c): c.source for c in notebook.cells if is_solution(c)}
 
 
 def colab_url(stem):

@@ -5,8 +5,8 @@ runs its claims and hidden tests; it is never saved with outputs. Here it runs s
 (LR_COURSE_STRICT=1): a claim of the text that does not hold fails the run, where a student's
 notebook only reports it. (What `make figures` then keeps of the figures: figures.py.)
 """
-import contextlib
 import os
+from unittest import mock
 
 import nbformat
 from nbconvert.preprocessors import ExecutePreprocessor
@@ -15,21 +15,6 @@ from .course import SOLUTIONS
 
 # The environment of a solution run: strict claims, and no display needed for the figures.
 SOLUTION_ENV = {"LR_COURSE_STRICT": "1", "MPLBACKEND": "Agg"}
-
-
-@contextlib.contextmanager
-def _environment(values):
-    """os.environ with `values` set while the block runs (the kernel inherits it), then as before."""
-    saved = {name: os.environ.get(name) for name in values}
-    os.environ.update(values)
-    try:
-        yield
-    finally:
-        for name, value in saved.items():
-            if value is None:
-                os.environ.pop(name, None)
-            else:
-                os.environ[name] = value
 
 
 def execute_solution(stem, workdir=SOLUTIONS, timeout=300):
@@ -47,7 +32,7 @@ def execute_notebook(notebook, workdir, timeout=300, environment=SOLUTION_ENV):
     """Execute `notebook` (in place) in a kernel whose cwd is `workdir` and whose environment has
     `environment` added; a cell that fails raises nbclient's CellExecutionError."""
     runner = ExecutePreprocessor(timeout=timeout, kernel_name="python3", record_timing=True)
-    with _environment(environment):
+    with mock.patch.dict(os.environ, environment):     # the kernel inherits it; restored after
         runner.preprocess(notebook, {"metadata": {"path": str(workdir)}})
     return notebook, cell_seconds(notebook)
 

@@ -11,6 +11,9 @@ import json
 from dataclasses import dataclass, field
 
 import nbformat
+from nbgrader.utils import is_solution
+
+from .course import grade_id, is_test_cell
 
 
 class UnreadableNotebook(ValueError):
@@ -117,7 +120,8 @@ def find_answer(grade_id, released_source, solution_names, student_cells, releas
         note = f"{len(candidates)} cells answer {grade_id}; the last answered one was graded"
     if candidates:
         return Answer(grade_id, (answered or candidates)[-1], note)
-    return Answer(grade_id, released_source, f"no cell answering {grade_id} was found; the blank stub was graded")
+    return Answer(grade_id, released_source,
+                  f"no cell answering {grade_id} was found; the blank stub was graded")
 
 
 def build_graded_notebook(raw, released, solution):
@@ -129,22 +133,18 @@ def build_graded_notebook(raw, released, solution):
     """
     student_cells = read_cells(raw)
     graded = copy.deepcopy(released)
-    solution_by_id = {c.metadata["nbgrader"]["grade_id"]: c for c in solution.cells
-                      if c.metadata.get("nbgrader", {}).get("grade_id")}
+    solution_by_id = {grade_id(c): c for c in solution.cells if grade_id(c)}
     released_sources = {_normal(c.source) for c in released.cells if c.cell_type == "code"}
     result = GradedNotebook(graded)
     for cell in graded.cells:
-        meta = cell.metadata.get("nbgrader", {})
-        if cell.cell_type != "code":
-            continue
-        if meta.get("grade") and not meta.get("solution"):
+        if is_test_cell(cell):
             # The released test cell lacks its hidden tests; run the full one.
-            cell.source = solution_by_id[meta["grade_id"]].source
+            cell.source = solution_by_id[grade_id(cell)].source
             continue
-        if not meta.get("solution"):
+        if cell.cell_type != "code" or not is_solution(cell):
             continue
-        names = defined_names(solution_by_id[meta["grade_id"]].source) | defined_names(cell.source)
-        answer = find_answer(meta["grade_id"], cell.source, names, student_cells, released_sources)
+        names = defined_names(solution_by_id[grade_id(cell)].source) | defined_names(cell.source)
+        answer = find_answer(grade_id(cell), cell.source, names, student_cells, released_sources)
         cell.source = answer.source
         if answer.note:
             result.warnings.append(answer.note)
@@ -160,6 +160,6 @@ def cells_grading_needs(notebook):
     needed = set(code[:1])
     for index in code:
         cell = notebook.cells[index]
-        if cell.metadata.get("nbgrader", {}).get("grade_id") or "grading" in cell.metadata.get("tags", []):
+        if grade_id(cell) or "grading" in cell.metadata.get("tags", []):
             needed.add(index)
     return needed

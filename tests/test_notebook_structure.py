@@ -11,8 +11,9 @@ from pathlib import Path
 
 import nbformat
 import pytest
+from nbgrader.utils import is_grade, is_locked
 
-from autograder.course import NOTEBOOKS, REPO, SOLUTIONS, assignment_ids
+from autograder.course import NOTEBOOKS, REPO, SOLUTIONS, assignment_ids, is_test_cell
 
 MAX_TEST_LINES = 25
 VERSIONS = {"solution": SOLUTIONS, "student": NOTEBOOKS}
@@ -22,13 +23,8 @@ def read(folder, stem):
     return nbformat.read(str(folder / f"{stem}.ipynb"), as_version=4)
 
 
-def nbgrader(cell):
-    return cell.metadata.get("nbgrader", {})
-
-
 def graded_tests(notebook):
-    return [i for i, c in enumerate(notebook.cells)
-            if c.cell_type == "code" and nbgrader(c).get("grade") and not nbgrader(c).get("solution")]
+    return [i for i, c in enumerate(notebook.cells) if is_test_cell(c)]
 
 
 # The notebooks with a graded exercise (the helper-cell rules apply to them alone).
@@ -38,8 +34,8 @@ GRADED = [stem for stem in assignment_ids() if graded_tests(read(SOLUTIONS, stem
 def helper_cells(notebook):
     """Locked code cells that are neither answer nor test, tagged `grading`: the test machinery."""
     return [i for i, c in enumerate(notebook.cells)
-            if c.cell_type == "code" and nbgrader(c).get("locked") and not nbgrader(c).get("grade")
-            and not nbgrader(c).get("solution") and "grading" in c.metadata.get("tags", [])]
+            if c.cell_type == "code" and is_locked(c) and not is_grade(c)     # nor an answer: not locked
+            and "grading" in c.metadata.get("tags", [])]
 
 
 def non_empty_lines(source):
