@@ -157,7 +157,7 @@ def demo_command(args):
 
 
 def figures_command(args):
-    from .solutions import regenerate_figures
+    from .figures import regenerate_figures
 
     regenerate_figures()
     return 0

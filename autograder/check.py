@@ -36,7 +36,7 @@ def which_assignment(path):
         cells = read_cells(Path(path).read_bytes())
     except (OSError, UnreadableNotebook):
         return None
-    ids = {(meta.get("nbgrader") or {}).get("grade_id") for _, meta in cells
+    ids = {meta["nbgrader"].get("grade_id") for _, meta in cells
            if isinstance(meta.get("nbgrader"), dict)}
     from .course import solution_answers
 

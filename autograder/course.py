@@ -2,12 +2,16 @@
 
 Each solution notebook `solutions/<stem>.ipynb` is its own nbgrader assignment with id `<stem>`.
 """
+import contextlib
 import logging
 import os
 import shutil
 import sys
+import warnings
 from pathlib import Path
+from unittest import mock
 
+from nbgrader.utils import is_grade, is_solution
 from traitlets.config import Config
 
 REPO = Path(__file__).resolve().parent.parent
@@ -18,9 +22,6 @@ COURSE_ID = "lr-schedules-and-clipping"
 # The one place the GitHub home is set: the README's "Open in Colab" links are made from it.
 GITHUB_REPO = "your-org/lr-schedules-and-clipping"
 GITHUB_BRANCH = "main"
-
-# nbgrader's gradebook runs the `alembic` command by name: find it next to this interpreter.
-os.environ["PATH"] = os.path.dirname(sys.executable) + os.pathsep + os.environ.get("PATH", "")
 
 
 class ReleaseError(RuntimeError):
@@ -50,9 +51,10 @@ COURSE_CONFIG = """\
 import os
 import sys
 sys.path.insert(0, {repo!r})
-from autograder.course import nbgrader_config
+from autograder.course import nbgrader_config, path_with_venv
 from autograder.nbgrader_path import configure
 
+os.environ["PATH"] = path_with_venv()   # this nbgrader process makes gradebooks: `alembic`
 c = get_config()  # noqa: F821 (nbgrader provides it)
 c.merge(nbgrader_config(os.path.dirname(os.path.abspath(__file__))))   # moves with OUT
 configure(c)
@@ -63,6 +65,21 @@ def write_course_config(root):
     """OUT/course/nbgrader_config.py: nbgrader's commands and formgrader, run in the course root,
     use this course, an exchange inside it, and the project's grading path."""
     (Path(root) / "nbgrader_config.py").write_text(COURSE_CONFIG.format(repo=str(REPO)))
+
+
+def path_with_venv():
+    """PATH with this interpreter's folder first: nbgrader runs the `alembic` command by name when
+    it makes a new gradebook, and a venv used without being activated has it there."""
+    return os.path.dirname(sys.executable) + os.pathsep + os.environ.get("PATH", "")
+
+
+@contextlib.contextmanager
+def nbgrader_at_work():
+    """While nbgrader reads or writes a gradebook: path_with_venv() as PATH, and SQLAlchemy 2's
+    autoflush warnings, which nbgrader 0.9 trips on every new submission, silenced (noise)."""
+    with mock.patch.dict(os.environ, PATH=path_with_venv()), warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=".*not in session.*")
+        yield
 
 
 def nbgrader_api(root):
@@ -89,7 +106,8 @@ def build_course(root, assignments=None):
         source_dir = root / "source" / assignment
         source_dir.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(SOLUTIONS / f"{assignment}.ipynb", source_dir / f"{assignment}.ipynb")
-        result = api.generate_assignment(assignment, force=True, create=True)
+        with nbgrader_at_work():
+            result = api.generate_assignment(assignment, force=True, create=True)
         if not result["success"]:
             raise ReleaseError(f"nbgrader generate_assignment {assignment} failed:\n"
                                f"{result.get('error') or result.get('log')}")
@@ -97,13 +115,22 @@ def build_course(root, assignments=None):
     return released
 
 
+def grade_id(cell):
+    """The grade id nbgrader's markup gives `cell` (a cell of our own notebooks), or None."""
+    return cell.metadata.get("nbgrader", {}).get("grade_id")
+
+
+def is_test_cell(cell):
+    """A graded test cell: an nbgrader grade cell of code that is not an answer."""
+    return cell.cell_type == "code" and is_grade(cell) and not is_solution(cell)
+
+
 def solution_answers(stem):
     """{grade_id: source} of the answer cells of solutions/<stem>.ipynb (the reference answers)."""
     import nbformat
 
     notebook = nbformat.read(str(SOLUTIONS / f"{stem}.ipynb"), as_version=4)
-    return {c.metadata["nbgrader"]["grade_id"]: c.source for c in notebook.cells
-            if c.metadata.get("nbgrader", {}).get("solution")}
+    return {grade_id(c): c.source for c in notebook.cells if is_solution(c)}
 
 
 def colab_url(stem):

@@ -21,7 +21,7 @@ from nbclient.exceptions import DeadKernelError
 from nbformat.v4 import new_output
 
 from .exercises.probing import MIME
-from .feedback import INERT_TYPES
+from .feedback import inert_data
 from .limits import DEFAULTS, Limits
 from .sandbox import Sandbox, SandboxedKernelManager
 
@@ -42,7 +42,7 @@ def error_output(ename, evalue):
 
 
 # What a kernel may put in an output: nbformat's schema, and no more than the feedback page shows
-# (feedback.INERT_TYPES).
+# (feedback.inert_data).
 
 
 def _text(value):
@@ -65,9 +65,7 @@ def well_formed(msg_type, content):
                 "traceback": [_text(line) for line in traceback[:200]] if isinstance(traceback, list) else []}
     if msg_type in ("display_data", "execute_result", "update_display_data"):
         data = content.get("data") if isinstance(content.get("data"), dict) else {}
-        kept = {kind: _text(data[kind]) for kind in INERT_TYPES if kind in data}
-        cleaned = {"data": kept or {"text/plain": "[output of a kind feedback pages do not show]"},
-                   "metadata": {}}
+        cleaned = {"data": inert_data(data, _text), "metadata": {}}
         if msg_type == "execute_result":
             count = content.get("execution_count")
             cleaned["execution_count"] = count if _count(count) else None

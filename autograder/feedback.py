@@ -13,7 +13,10 @@ import re
 from pathlib import Path
 
 from nbconvert.preprocessors import Preprocessor
+from nbgrader.utils import is_grade, is_solution
 from traitlets import Bool
+
+from .course import grade_id
 
 HIDDEN = re.compile(r"### BEGIN HIDDEN TESTS.*?### END HIDDEN TESTS\n?", re.DOTALL)
 HIDDEN_NOTE = "# (hidden tests ran here; their results are below)\n"
@@ -31,15 +34,21 @@ def short_error(output):
 
 # What a submission's outputs may show on its page: text and raster images. HTML, SVG, markdown
 # and JavaScript could run in the browser of the TA who opens the page.
-INERT_TYPES = ("text/plain", "image/png", "image/jpeg")
+IMAGE_TYPES = ("image/png", "image/jpeg")
+INERT_TYPES = ("text/plain", *IMAGE_TYPES)
+
+
+def inert_data(data, value=lambda v: v):
+    """An output's `data` (a mime bundle) reduced to its INERT_TYPES, each passed through `value`;
+    a line of text saying so when none is left."""
+    kept = {kind: value(data[kind]) for kind in INERT_TYPES if kind in data}
+    return kept or {"text/plain": "[output of a kind feedback pages do not show]"}
 
 
 def inert(output):
     """A display or result output reduced to its inert representations (text if nothing else)."""
     if output.get("output_type") in ("display_data", "execute_result"):
-        data = output.get("data", {})
-        kept = {kind: data[kind] for kind in INERT_TYPES if kind in data}
-        output["data"] = kept or {"text/plain": "[output of a kind feedback pages do not show]"}
+        output["data"] = inert_data(output.get("data", {}))
         output["metadata"] = {}
     return output
 
@@ -60,22 +69,19 @@ class HideHiddenTests(Preprocessor):
         return cell, resources
 
 
-_PAGE = None
 BASE64 = re.compile(r"[A-Za-z0-9+/=\s]*")
 
 
+@functools.cache
 def _page():
     """The page template (feedback.html.j2), loaded once per process; every value is escaped."""
-    global _PAGE
-    if _PAGE is None:
-        import jinja2
+    import jinja2
 
-        environment = jinja2.Environment(
-            loader=jinja2.FileSystemLoader(str(Path(__file__).parent)),
-            autoescape=True, trim_blocks=True, lstrip_blocks=True, undefined=jinja2.StrictUndefined)
-        environment.filters["points"] = lambda value: f"{float(value or 0):g}"
-        _PAGE = environment.get_template("feedback.html.j2")
-    return _PAGE
+    environment = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(Path(__file__).parent)),
+        autoescape=True, trim_blocks=True, lstrip_blocks=True, undefined=jinja2.StrictUndefined)
+    environment.filters["points"] = lambda value: f"{float(value or 0):g}"
+    return environment.get_template("feedback.html.j2")
 
 
 def prepare():
@@ -84,7 +90,7 @@ def prepare():
     _markdown("")
 
 
-@functools.lru_cache(maxsize=1)
+@functools.cache
 def _markdown_renderer():
     import mistune
 
@@ -110,7 +116,7 @@ def _output(output, index):
     if kind == "error":
         return {**shown, "kind": "error", "text": short_error(dict(output))["traceback"][0]}
     data = inert(dict(output)).get("data", {})
-    for mime in ("image/png", "image/jpeg"):
+    for mime in IMAGE_TYPES:
         image = _text(data.get(mime)).strip()
         if image and BASE64.fullmatch(image):
             alt = _text(data.get("text/plain")).strip() or f"an image shown by cell {index}"
@@ -136,10 +142,9 @@ def _cells(notebook, results):
     by_id = {result["grade_id"]: result for result in results}
     shown = []
     for index, cell in enumerate(notebook.cells):
-        meta = cell.metadata.get("nbgrader", {})
-        grade_id = meta.get("grade_id") if (meta.get("grade") or meta.get("solution")) else None
-        entry = {"grade_id": grade_id, "result": by_id.get(grade_id) if meta.get("grade") else None,
-                 "answer": bool(meta.get("solution")), "markdown": None, "source": "",
+        graded = grade_id(cell) if (is_grade(cell) or is_solution(cell)) else None
+        entry = {"grade_id": graded, "result": by_id.get(graded) if is_grade(cell) else None,
+                 "answer": bool(is_solution(cell)), "markdown": None, "source": "",
                  "count": None, "outputs": []}
         if cell.cell_type == "markdown":
             entry["markdown"] = _markdown(_text(cell.source))

@@ -6,11 +6,11 @@ auto_score through nbgrader's API, replacing what nbgrader's rules read from the
 the kernel controls). Manual scores are never touched. One submission at a time, in one process,
 so the SQLite gradebook never sees two writers.
 """
+import contextlib
 import html
 import re
 import shutil
 import time
-import warnings
 from pathlib import Path
 
 import nbformat
@@ -20,14 +20,18 @@ from nbgrader.preprocessors import (AssignLatePenalties, CheckCellMetadata, Dedu
                                     IgnorePattern, LimitOutput, OverwriteCells,
                                     OverwriteKernelspec, SaveAutoGrades)
 
-from .course import nbgrader_config
-
-# nbgrader 0.9 trips SQLAlchemy 2's autoflush warnings on every new submission; they are noise.
-warnings.filterwarnings("ignore", message=".*not in session.*")
+from .course import nbgrader_at_work, nbgrader_config
 
 
 class GradebookError(RuntimeError):
     """nbgrader refused a submission we had already executed (a bug of ours, not the student's)."""
+
+
+@contextlib.contextmanager
+def open_gradebook(db_url):
+    """nbgrader's Gradebook at `db_url` (made when missing), closed after the block."""
+    with nbgrader_at_work(), Gradebook(db_url) as gradebook:
+        yield gradebook
 
 
 def grading_config(root):
@@ -49,7 +53,7 @@ def set_aside_if_unreadable(root, keep_in):
     if not path.exists():
         return None
     try:
-        with Gradebook(f"sqlite:///{path}") as gradebook:
+        with open_gradebook(f"sqlite:///{path}") as gradebook:
             gradebook.assignments, gradebook.students
         return None
     except Exception:                   # sqlite3/SQLAlchemy errors of every kind: unreadable
@@ -73,7 +77,7 @@ def manual_work(root):
     if not path.exists():
         return found
     try:
-        with Gradebook(f"sqlite:///{path}") as gradebook:
+        with open_gradebook(f"sqlite:///{path}") as gradebook:
             for assignment in gradebook.assignments:
                 for submission in assignment.submissions:
                     work = {"scores": {}, "comments": {}}
@@ -113,7 +117,7 @@ class Recorder:
         if self._held is None:
             self._held, self._final = set(), {}
             if (self.root / "gradebook.db").exists():
-                with Gradebook(self.db_url) as gradebook:
+                with open_gradebook(self.db_url) as gradebook:
                     for assignment in gradebook.assignments:
                         for submission in assignment.submissions:
                             self._note(submission, assignment.name)
@@ -145,7 +149,8 @@ class Recorder:
         folder.mkdir(parents=True)
         path = folder / f"{assignment}.ipynb"
         nbformat.write(executed, str(path))
-        result = self.api.autograde(assignment, student, force=True, create=True)
+        with nbgrader_at_work():
+            result = self.api.autograde(assignment, student, force=True, create=True)
         if not result["success"]:
             raise GradebookError(f"nbgrader autograde {assignment} for {student} failed:\n"
                                  f"{result.get('error') or result.get('log')}")
@@ -159,7 +164,7 @@ class Recorder:
         and formgrader is given the released notebook headed by `reason` to show, instead of the
         error page it answers for a submission without one.)
         """
-        with Gradebook(self.db_url) as gradebook:
+        with open_gradebook(self.db_url) as gradebook:
             gradebook.update_or_create_student(student)
             try:
                 gradebook.find_submission(assignment, student)
@@ -187,7 +192,7 @@ class Recorder:
         carried ones are put back); returns the judge's total (auto scores only)."""
         points = {cell["grade_id"]: cell["score"] for cell in cells}
         work = self.carried.get((student, assignment), {"scores": {}, "comments": {}})
-        with Gradebook(self.db_url) as gradebook:
+        with open_gradebook(self.db_url) as gradebook:
             submission = gradebook.find_submission(assignment, student)
             for notebook in submission.notebooks:
                 for grade in notebook.grades:

@@ -79,13 +79,12 @@ class JudgedExecute(NbGraderPreprocessor):
         from .execute import Limits, run_notebook
         from .sandbox import check_available
         from .submission import cells_grading_needs
-        from .verdict import apply_verdicts, cell_results, judge_test_cell
+        from .verdict import apply_verdicts, cell_results, judge_test_cell, trusted_tests
 
         if self.sandbox:
             check_available()       # refuse, naming the package, rather than run unconfined
         _, solution = _versions(resources)
-        tests = {c.metadata["nbgrader"]["grade_id"]: c.source for c in solution.cells
-                 if c.metadata.get("nbgrader", {}).get("grade")}
+        tests = trusted_tests(solution)
         judged = {}
 
         def judge(index, execution):

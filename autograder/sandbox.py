@@ -17,6 +17,7 @@ Limits, enforced by the Linux kernel where it can (Sandbox.enforcement says whic
 Sandbox.tripped names the limit that ended the sandbox.
 """
 import fcntl
+import functools
 import importlib.util
 import os
 import shutil
@@ -26,7 +27,6 @@ import subprocess
 import sys
 import tempfile
 import threading
-import time
 from pathlib import Path
 
 from jupyter_client.manager import AsyncKernelManager
@@ -50,26 +50,26 @@ def _bwrap():
     return shutil.which("bwrap")
 
 
-_CHECKED = {}
+@functools.cache
+def _problem():
+    """Why bubblewrap cannot start a sandbox here, naming the package, or None (found out once)."""
+    if not _bwrap():
+        return ("bubblewrap is not installed (Debian/Ubuntu: apt-get install bubblewrap; "
+                "Fedora: dnf install bubblewrap); install it, or grade with --no-sandbox")
+    probe = subprocess.run([_bwrap(), "--ro-bind", "/", "/", "--unshare-pid", "--unshare-net",
+                            "--proc", "/proc", "--dev", "/dev", "true"],
+                           capture_output=True, text=True, timeout=60)
+    if probe.returncode != 0:
+        return (f"bubblewrap cannot create a sandbox here ({probe.stderr.strip()[:200]}); "
+                f"user namespaces may be disabled; fix that, or grade with --no-sandbox")
+    return None
 
 
 def check_available():
     """Raise SandboxUnavailable (naming the package) unless bubblewrap can start a sandbox here."""
-    if "result" not in _CHECKED:
-        problem = None
-        if not _bwrap():
-            problem = ("bubblewrap is not installed (Debian/Ubuntu: apt-get install bubblewrap; "
-                       "Fedora: dnf install bubblewrap); install it, or grade with --no-sandbox")
-        else:
-            probe = subprocess.run([_bwrap(), "--ro-bind", "/", "/", "--unshare-pid", "--unshare-net",
-                                    "--proc", "/proc", "--dev", "/dev", "true"],
-                                   capture_output=True, text=True, timeout=60)
-            if probe.returncode != 0:
-                problem = (f"bubblewrap cannot create a sandbox here ({probe.stderr.strip()[:200]}); "
-                           f"user namespaces may be disabled; fix that, or grade with --no-sandbox")
-        _CHECKED["result"] = problem
-    if _CHECKED["result"]:
-        raise SandboxUnavailable(_CHECKED["result"])
+    problem = _problem()
+    if problem:
+        raise SandboxUnavailable(problem)
 
 
 def _existing(*paths):
@@ -600,13 +600,3 @@ def _holder_pid(pid):
     except psutil.NoSuchProcess:
         return None
     return leaves[0].pid if len(leaves) == 1 else None
-
-
-def wait_for_exit(pids, timeout=5.0):
-    """Wait until none of `pids` is alive (the sandbox's processes end with its init)."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if not any(os.path.exists(f"/proc/{pid}") for pid in pids):
-            return True
-        time.sleep(0.05)
-    return False

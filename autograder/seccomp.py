@@ -14,6 +14,7 @@ flags other than the defaults. Threads (clone without namespace flags), fork, mu
 torch and numpy are untouched.
 """
 import errno
+import functools
 import importlib
 import os
 
@@ -70,14 +71,10 @@ def _load():
     return None, "libseccomp not found (" + "; ".join(problems)[:200] + "; pip install pyseccomp)"
 
 
-_BINDING = {}
-
-
+@functools.cache
 def binding():
-    """(module, None) when a libseccomp binding loads; (None, why) otherwise."""
-    if "result" not in _BINDING:
-        _BINDING["result"] = _load()
-    return _BINDING["result"]
+    """(module, None) when a libseccomp binding loads; (None, why) otherwise (looked for once)."""
+    return _load()
 
 
 def problem():

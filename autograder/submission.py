@@ -11,8 +11,9 @@ import json
 from dataclasses import dataclass, field
 
 import nbformat
+from nbgrader.utils import is_solution
 
-STUB_MARKER = "raise NotImplementedError()"
+from .course import grade_id, is_test_cell
 
 
 class UnreadableNotebook(ValueError):
@@ -23,15 +24,13 @@ class UnreadableNotebook(ValueError):
 class Answer:
     """The student's answer for one answer cell of the released notebook."""
     grade_id: str
-    source: str
-    found: bool          # False: no matching cell, the released stub is graded instead
+    source: str          # the released stub when no cell answers it
     note: str = ""       # what a TA should know about how it was found
 
 
 @dataclass
 class GradedNotebook:
     notebook: nbformat.NotebookNode
-    answers: list = field(default_factory=list)
     warnings: list = field(default_factory=list)
 
 
@@ -119,11 +118,9 @@ def find_answer(grade_id, released_source, solution_names, student_cells, releas
     note = ""
     if len(candidates) > 1:
         note = f"{len(candidates)} cells answer {grade_id}; the last answered one was graded"
-    if answered:
-        return Answer(grade_id, answered[-1], True, note)
     if candidates:
-        return Answer(grade_id, candidates[-1], True, note)
-    return Answer(grade_id, released_source, False,
+        return Answer(grade_id, (answered or candidates)[-1], note)
+    return Answer(grade_id, released_source,
                   f"no cell answering {grade_id} was found; the blank stub was graded")
 
 
@@ -136,24 +133,19 @@ def build_graded_notebook(raw, released, solution):
     """
     student_cells = read_cells(raw)
     graded = copy.deepcopy(released)
-    solution_by_id = {c.metadata["nbgrader"]["grade_id"]: c for c in solution.cells
-                      if c.metadata.get("nbgrader", {}).get("grade_id")}
+    solution_by_id = {grade_id(c): c for c in solution.cells if grade_id(c)}
     released_sources = {_normal(c.source) for c in released.cells if c.cell_type == "code"}
     result = GradedNotebook(graded)
     for cell in graded.cells:
-        meta = cell.metadata.get("nbgrader", {})
-        if cell.cell_type != "code":
-            continue
-        if meta.get("grade") and not meta.get("solution"):
+        if is_test_cell(cell):
             # The released test cell lacks its hidden tests; run the full one.
-            cell.source = solution_by_id[meta["grade_id"]].source
+            cell.source = solution_by_id[grade_id(cell)].source
             continue
-        if not meta.get("solution"):
+        if cell.cell_type != "code" or not is_solution(cell):
             continue
-        names = defined_names(solution_by_id[meta["grade_id"]].source) | defined_names(cell.source)
-        answer = find_answer(meta["grade_id"], cell.source, names, student_cells, released_sources)
+        names = defined_names(solution_by_id[grade_id(cell)].source) | defined_names(cell.source)
+        answer = find_answer(grade_id(cell), cell.source, names, student_cells, released_sources)
         cell.source = answer.source
-        result.answers.append(answer)
         if answer.note:
             result.warnings.append(answer.note)
     return result
@@ -168,6 +160,6 @@ def cells_grading_needs(notebook):
     needed = set(code[:1])
     for index in code:
         cell = notebook.cells[index]
-        if cell.metadata.get("nbgrader", {}).get("grade_id") or "grading" in cell.metadata.get("tags", []):
+        if grade_id(cell) or "grading" in cell.metadata.get("tags", []):
             needed.add(index)
     return needed

@@ -10,13 +10,21 @@ The verdict is also written as the cell's only error output, for whoever reads t
 import re
 
 from nbformat.v4 import new_output
+from nbgrader.utils import is_grade, is_solution
 
+from .course import grade_id, is_test_cell
 from .exercises.judging import NOT_ANSWERED, CheckFailed, judge
 from .printable import one_line
 
 HIDDEN = re.compile(r"### BEGIN HIDDEN TESTS(.*?)### END HIDDEN TESTS", re.S)
 CHECK_CALL = re.compile(r"\bchecks\.(\w+)\(")
 REASON_CHARS = 400
+
+
+def trusted_tests(solution):
+    """{grade_id: source} of the grade cells of `solution` (the solution notebook): the tests,
+    hidden ones included, that judge_test_cell and apply_verdicts take as `solution_sources`."""
+    return {grade_id(c): c.source for c in solution.cells if is_grade(c)}
 
 
 def hidden_checks(source):
@@ -56,9 +64,9 @@ def first_cause(notebook, incidents, index):
     if not earlier:
         return None
     incident = min(earlier, key=lambda i: i.cell_index)
-    meta = notebook.cells[incident.cell_index].metadata.get("nbgrader", {})
+    cell = notebook.cells[incident.cell_index]
     where = ("this cell" if incident.cell_index == index else
-             f"cell {incident.cell_index} (the answer cell {meta['grade_id']})" if meta.get("solution")
+             f"cell {incident.cell_index} (the answer cell {grade_id(cell)})" if is_solution(cell)
              else f"cell {incident.cell_index}")
     return f"{where} {_WHAT_HAPPENED.get(incident.kind, incident.kind)}: {incident.message}"
 
@@ -103,14 +111,13 @@ def judge_test_cell(notebook, index, solution_sources, execution):
     """(grade_id, passed, reason) of the graded test cell at `index`, from `execution`'s records,
     overflows and incidents; None when the cell is not a graded test cell."""
     cell = notebook.cells[index]
-    meta = cell.metadata.get("nbgrader", {})
-    if cell.cell_type != "code" or not meta.get("grade") or meta.get("solution"):
+    if not is_test_cell(cell):
         return None
-    checks = hidden_checks(solution_sources.get(meta.get("grade_id"), ""))
+    checks = hidden_checks(solution_sources.get(grade_id(cell), ""))
     passed, reason = judge_cell(checks, execution.records.get(index, []), cell,
                                 overflowed=index in execution.overflowed,
                                 cause=first_cause(notebook, execution.incidents, index))
-    return meta.get("grade_id"), passed, one_line(reason)
+    return grade_id(cell), passed, one_line(reason)
 
 
 def apply_verdicts(notebook, solution_sources, execution, judged_before=None):
@@ -147,7 +154,7 @@ def apply_verdicts(notebook, solution_sources, execution, judged_before=None):
 
 def cell_result(cell, passed, reason):
     """One graded cell's result as every reader takes it: {grade_id, passed, score, points, reason}."""
-    meta = cell.metadata.get("nbgrader", {})
+    meta = cell.metadata["nbgrader"]
     points = float(meta.get("points", 0))
     return {"grade_id": meta["grade_id"], "passed": bool(passed), "reason": one_line(reason),
             "score": points if passed else 0.0, "points": points}
@@ -155,9 +162,8 @@ def cell_result(cell, passed, reason):
 
 def cell_results(notebook, verdicts):
     """[{grade_id, passed, score, points, reason}] for the graded cells, in notebook order."""
-    return [cell_result(cell, *verdicts[cell.metadata["nbgrader"]["grade_id"]])
-            for cell in notebook.cells
-            if cell.metadata.get("nbgrader", {}).get("grade_id") in verdicts]
+    return [cell_result(cell, *verdicts[grade_id(cell)]) for cell in notebook.cells
+            if grade_id(cell) in verdicts]
 
 
 def unjudged_results(notebook, judged, why):
@@ -165,9 +171,8 @@ def unjudged_results(notebook, judged, why):
     as they are, the others failed with `why` (the notebook was stopped before their verdict)."""
     results = []
     for cell in notebook.cells:
-        meta = cell.metadata.get("nbgrader", {})
-        if cell.cell_type == "code" and meta.get("grade") and not meta.get("solution"):
-            results.append(judged.get(meta["grade_id"]) or cell_result(cell, False, why))
+        if is_test_cell(cell):
+            results.append(judged.get(grade_id(cell)) or cell_result(cell, False, why))
     return results
 
 

@@ -18,7 +18,7 @@ import nbformat
 from .execute import run_notebook
 from .feedback import render
 from .submission import UnreadableNotebook, build_graded_notebook, cells_grading_needs
-from .verdict import apply_verdicts, cell_result, cell_results, judge_test_cell
+from .verdict import apply_verdicts, cell_result, cell_results, judge_test_cell, trusted_tests
 
 PR_SET_PDEATHSIG = 1
 MAX_NOTEBOOK_BYTES = 64 << 20   # a notebook's file; a larger one is refused, never read into memory
@@ -68,8 +68,7 @@ def grade_submission(job, send):
         send("done", {"broken": str(problem)})
         return
     notebook, limits = graded.notebook, job.limits
-    tests = {c.metadata["nbgrader"]["grade_id"]: c.source for c in solution.cells
-             if c.metadata.get("nbgrader", {}).get("grade")}
+    tests = trusted_tests(solution)
 
     judged = {}     # index -> verdict, as each test cell finished
 

@@ -6,9 +6,15 @@ to one process, handed out in the order below). The hostile batch (test_hostile.
 channels. Its file goes first, and within it the tests that read the batch, so the batch grades
 while the other process works through the rest; then the longest files, so that no long file
 starts last and runs alone.
-"""
 
-LONGEST_FIRST = ("test_hostile", "test_student_notebooks", "test_demo", "test_nbgrader_path",
+The demo class, graded in one run, is a session fixture (`demo`, tests/demo_class.py): the files
+that read it share one grading.
+"""
+import os
+
+import pytest
+
+LONGEST_FIRST = ("test_hostile", "test_student_notebooks", "test_demo", "test_merge", "test_nbgrader_path",
                  "test_solutions", "test_grading", "test_faults", "test_concurrent_graders",
                  "test_supervise", "test_interrupt")
 
@@ -22,3 +28,20 @@ def _rank(item):
 
 def pytest_collection_modifyitems(session, config, items):
     items.sort(key=_rank)
+
+
+@pytest.fixture
+def env_without_the_project():
+    """This environment without PYTHONPATH, strict (LR_COURSE_STRICT=1) and without a display: a
+    command run in it finds the project as on a machine where it was only cloned and set up."""
+    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "LR_COURSE_STRICT")}
+    env.update(MPLBACKEND="Agg", LR_COURSE_STRICT="1")
+    return env
+
+
+@pytest.fixture(scope="session")
+def demo(tmp_path_factory):
+    """The demo class graded in one run, once per session (tests/demo_class.py)."""
+    from demo_class import graded_demo
+
+    return graded_demo(tmp_path_factory)

@@ -4,7 +4,8 @@ Each test writes its own OUT/grades.csv and roster: a Canvas gradebook export (i
 Possible" row, quoted names with commas and quotes, names that look like formulas, a name with a
 newline), a Moodle grade export (semicolon-separated, UTF-8 with a BOM, decimal commas), Excel's
 "Unicode text" (UTF-16 LE with a BOM, tab-separated, CRLF), and broken rosters and grades.csv
-files, which must each give one "cannot export: ..." line and exit 1, never a traceback.
+files, which must each give one "cannot export: ..." line and exit 1, never a traceback. Last,
+the demo class's own grades, exported into a roster.
 """
 import codecs
 import csv
@@ -15,6 +16,7 @@ import sys
 import pytest
 
 from autograder.lms import RosterError, decode, fill, read_grades
+from demo_class import read_rows
 
 A1, A2 = "01_lr_schedules", "02_gradient_clipping"
 FORMULA = ("=", "+", "-", "@")
@@ -334,3 +336,36 @@ def test_a_grader_error_row_exports_an_empty_cell_not_a_zero(tmp_path):
     scores, maxima = read_grades(tmp_path)
     assert scores == {"ada": {"01_lr_schedules": ""}, "ben": {"01_lr_schedules": "0"}}
     assert maxima == {"01_lr_schedules": "10"}
+
+
+# ---------------------------------------------------------------------------------------------
+# The demo class's own grades (graded once per session: conftest's fixture `demo`)
+
+DEMO_ROSTER = ("Student,ID,SIS User ID,SIS Login ID,Section\n"
+               "    Points Possible,,,,\n"
+               "\"Lovelace, Ada\",101,ada,ada@uni,A\n"
+               "\"Nobody, Zed\",102,zed,zed@uni,A\n"
+               "\"Dev, Dev\",103,dev,dev@uni,B\n")
+
+
+def test_export_fills_a_canvas_roster(demo, tmp_path, capsys):
+    from autograder.lms import export as export_grades
+
+    roster = tmp_path / "canvas.csv"
+    roster.write_text(DEMO_ROSTER)
+    missing = export_grades(demo["single"], roster, "SIS User ID", tmp_path / "filled.csv")
+    rows = list(csv.reader(io.StringIO((tmp_path / "filled.csv").read_text())))
+    assignments = sorted({r["assignment"] for r in read_rows(demo["single"]).values()})
+    assert rows[0] == DEMO_ROSTER.splitlines()[0].split(",") + assignments
+    assert rows[1][0].strip() == "Points Possible" and rows[1][5:] == ["10"] * len(assignments)
+    assert [r[2] for r in rows[2:]] == ["ada", "zed", "dev"], "the roster's row order is kept"
+    graded = read_rows(demo["single"])
+    assert rows[2][5:] == [graded[f"ada/{a}"]["score"] for a in assignments]
+    assert rows[3][5:] == [""] * len(assignments), "no submission: empty cells"
+    assert set(missing) == {r["student_id"] for r in graded.values()} - {"ada", "dev"}
+    assert "graded but not on the roster: ben" in capsys.readouterr().err
+
+
+def test_export_works_with_any_id_column():
+    text, missing = fill("ID number;Name\nx7;Ann\n", "ID number", {"x7": {"01": "5"}, "y": {"01": "0"}}, {"01": "10"})
+    assert text.splitlines() == ["ID number;Name;01", "x7;Ann;5"] and missing == ["y"]

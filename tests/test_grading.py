@@ -11,8 +11,9 @@ from pathlib import Path
 
 import nbformat
 import pytest
+from nbgrader.utils import is_solution
 
-from autograder.course import NOTEBOOKS, SOLUTIONS, solution_answers
+from autograder.course import NOTEBOOKS, SOLUTIONS, is_test_cell, solution_answers
 from autograder.demo import damaged_bytes, with_answers
 from autograder.execute import Limits
 from autograder.grade import ClassGrader
@@ -45,7 +46,7 @@ def released(assignment):
 
 
 def answer_index(notebook):
-    return next(i for i, c in enumerate(notebook.cells) if c.metadata.get("nbgrader", {}).get("solution"))
+    return next(i for i, c in enumerate(notebook.cells) if is_solution(c))
 
 
 def solution_answer(assignment):
@@ -61,8 +62,7 @@ def answered(assignment, source=None):
 
 
 def grade_cell_indices(notebook):
-    return [i for i, c in enumerate(notebook.cells)
-            if c.metadata.get("nbgrader", {}).get("grade") and not c.metadata["nbgrader"].get("solution")]
+    return [i for i, c in enumerate(notebook.cells) if is_test_cell(c)]
 
 
 HOSTILE = '''import os, glob, pathlib
@@ -78,7 +78,7 @@ for rel in ("../../gradebook.db", "../../../gradebook.db", "../gradebook.db", ".
 
 FAKE_CHECKS = '''import sys, types
 fake = types.ModuleType("autograder.checks")
-for name in ("snapshot", "step_decay_lr", "step_decay_optimizer", "clip_value_elements", "clip_value_model"):
+for name in ("step_decay_lr", "step_decay_optimizer", "clip_value_elements", "clip_value_model"):
     setattr(fake, name, lambda *a, **k: None)
 sys.modules["autograder.checks"] = fake
 import autograder

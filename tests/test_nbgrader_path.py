@@ -15,6 +15,7 @@ from pathlib import Path
 
 import nbformat
 import pytest
+from nbgrader.utils import is_solution
 
 from autograder.bench import answered_class
 
@@ -24,7 +25,7 @@ SIGN = "HOST-IS-"
 
 
 def answer_cell(notebook):
-    return next(c for c in notebook.cells if c.metadata.get("nbgrader", {}).get("solution"))
+    return next(c for c in notebook.cells if is_solution(c))
 
 
 @pytest.fixture(scope="module")

@@ -2,6 +2,7 @@
 import os
 
 import nbformat
+from nbgrader.utils import is_solution
 
 from autograder.course import NOTEBOOKS, assignment_ids
 from autograder.release import check_release, leaks, write_if_changed
@@ -14,7 +15,7 @@ def test_student_notebooks_in_sync_and_leak_nothing():
 def test_every_solution_has_a_student_notebook_with_stubs():
     for stem in assignment_ids():
         notebook = nbformat.read(str(NOTEBOOKS / f"{stem}.ipynb"), as_version=4)
-        answers = [c for c in notebook.cells if c.metadata.get("nbgrader", {}).get("solution")]
+        answers = [c for c in notebook.cells if is_solution(c)]
         for cell in answers:
             assert "raise NotImplementedError()" in cell.source
 

@@ -2,6 +2,9 @@
 regenerates its figures. It runs strictly (LR_COURSE_STRICT=1, as in CI): a claim of the text that
 does not hold fails the run instead of being reported."""
 
+import re
+
+import nbformat
 import pytest
 
 from autograder.course import SOLUTIONS, assignment_ids
@@ -22,13 +25,21 @@ def test_solution_executes_and_writes_its_figures(stem, tmp_path):
     assert written <= committed, f"figures not committed: {written - committed}"
 
 
-# The seed notebook's five figures, and ours that show the same thing (03's MLP comparisons moved
-# into 04, on the tiny GPT).
-SEED_FIGURES = {"intuition": "intuition", "lr_schedule": "lr_schedule", "clipping_effect": "clipping_effect",
-                "training_dynamics": "gpt_full_recipe", "schedule_comparison": "gpt_lr_sweep"}
+# How a solution notebook saves a figure: save(fig, "name") writes figures/name.png.
+SAVED = re.compile(r"""\bsave\(\s*\w+\s*,\s*["']([\w-]+)["']""")
 
 
-def test_the_seed_notebooks_five_figures_have_ours():
-    names = {p.stem for p in (SOLUTIONS / "figures").glob("*.png")}
-    for seed, ours in SEED_FIGURES.items():
-        assert ours in names, f"missing figure {ours}.png (the seed's {seed})"
+def test_the_committed_figures_are_those_the_solutions_save():
+    """Read from the notebooks' source, without running them: every figure a solution notebook
+    saves is committed, and every committed figure is saved by one (`make figures` never deletes)."""
+    saved = {}
+    for stem in assignment_ids():
+        notebook = nbformat.read(str(SOLUTIONS / f"{stem}.ipynb"), as_version=4)
+        for cell in notebook.cells:
+            if cell.cell_type == "code":
+                saved.update({f"{name}.png": stem for name in SAVED.findall(cell.source)})
+    committed = {p.name for p in (SOLUTIONS / "figures").glob("*.png")}
+    assert saved, "no solution notebook saves a figure with save(fig, \"name\")"
+    missing = {name: saved[name] for name in set(saved) - committed}
+    assert not missing, f"saved by a solution notebook, not committed (run `make figures`): {missing}"
+    assert not committed - set(saved), f"committed, saved by no solution notebook: {committed - set(saved)}"

@@ -8,6 +8,7 @@ import os
 import nbformat
 import pytest
 from nbconvert.preprocessors import ExecutePreprocessor
+from nbgrader.utils import is_grade
 
 from autograder.course import NOTEBOOKS, assignment_ids
 from autograder.demo import with_answers
@@ -32,7 +33,7 @@ def test_answered_student_notebook_runs_alone(stem, tmp_path, monkeypatch):
 def test_released_stub_fails_only_where_the_answer_is_needed(stem, tmp_path, monkeypatch):
     student = nbformat.read(str(NOTEBOOKS / f"{stem}.ipynb"), as_version=4)
     errors = run_alone(student, tmp_path, monkeypatch)
-    graded = {i for i, c in enumerate(student.cells) if c.metadata.get("nbgrader", {}).get("grade")}
+    graded = {i for i, c in enumerate(student.cells) if is_grade(c)}
     assert errors, "the blank notebook should fail its visible tests"
     assert graded & {i for i, _ in errors}, "the visible tests did not fail on the stub"
     for index, error in errors:
