@@ -15,7 +15,7 @@ import os
 import pytest
 
 LONGEST_FIRST = ("test_hostile", "test_student_notebooks", "test_demo", "test_merge", "test_nbgrader_path",
-                 "test_solutions", "test_grading", "test_faults", "test_concurrent_graders",
+                 "test_solutions", "test_grading", "test_corpus", "test_faults", "test_concurrent_graders",
                  "test_supervise", "test_interrupt")
 
 
