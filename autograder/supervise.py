@@ -123,7 +123,7 @@ class Supervisor:
             if jobs and not self.started_template:
                 made = start_template(self.limits, self.warm)
             if jobs and self.target is None:
-                worker.prepare()                # while the template warms up
+                worker.prepare({p for job in jobs for p in (job.released, job.solution)})  # while the template warms
             template = self._ready(self.started_template or made) if jobs else None
             while pending or running:
                 while pending and len(running) < self.at_once:

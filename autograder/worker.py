@@ -5,7 +5,9 @@ deadline passes; so every verdict is sent the moment it exists, and a notebook s
 keeps the points of the cells already judged. This process never runs student code (the kernel
 does, in its sandbox); what it reads from the kernel is capped in execute.py.
 """
+import copy
 import ctypes
+import functools
 import hashlib
 import os
 import signal
@@ -24,17 +26,32 @@ PR_SET_PDEATHSIG = 1
 MAX_NOTEBOOK_BYTES = 64 << 20   # a notebook's file; a larger one is refused, never read into memory
 
 
-def prepare():
+def prepare(course_notebooks=()):
     """Pay once, in the grader before workers are forked, what each worker would otherwise pay
     on first use: torch._dynamo (1.3 s; the judges' reference runs build optimizers, and
-    torch.optim imports it then), the feedback page's template and nbformat's validator. Only
-    imports and compiled templates: no tensor work, so no thread pool is forked."""
+    torch.optim imports it then), the feedback page's template, nbformat's validator, and the
+    course's released and solution notebooks (read once, inherited by every worker). Only
+    imports, compiled templates and parsed files: no tensor work, so no thread pool is forked."""
     import torch._dynamo  # noqa: F401
 
     from . import feedback
 
     feedback.prepare()
     nbformat.validate(nbformat.v4.new_notebook())
+    for path in course_notebooks:
+        course_notebook(path)
+
+
+def course_notebook(path):
+    """A released or solution notebook of the course, parsed once per grader (see prepare) and
+    again only when the file changes (a rebuilt course)."""
+    status = os.stat(path)
+    return _parsed(str(path), status.st_mtime_ns, status.st_size)
+
+
+@functools.cache
+def _parsed(path, mtime_ns, size):
+    return nbformat.read(path, as_version=4)
 
 
 def _become_worker(scratch, parent):
@@ -60,8 +77,8 @@ def grade_submission(job, send):
     raw = _snapshot(job.path, send)
     if raw is None:
         return
-    released = nbformat.read(str(job.released), as_version=4)
-    solution = nbformat.read(str(job.solution), as_version=4)
+    released = copy.deepcopy(course_notebook(job.released))
+    solution = copy.deepcopy(course_notebook(job.solution))
     try:
         graded = build_graded_notebook(raw, released, solution)
     except UnreadableNotebook as problem:

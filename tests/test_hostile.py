@@ -48,6 +48,7 @@ from autograder.course import NOTEBOOKS, SOLUTIONS, solution_answers
 from autograder.demo import with_answers
 from autograder import exercises
 from autograder.exercises import answer_file
+from autograder.exercises.judging import CheckFailed
 
 REPO = Path(__file__).resolve().parents[1]
 HOSTILE = REPO / "tests" / "hostile"
@@ -72,7 +73,7 @@ COPY_EXCLUDED = {".git", ".venv", "out", "__pycache__", ".pytest_cache"}
 GRADER_RSS = 2 * 2 ** 30           # bytes any one of the grader's own processes (not a kernel) may hold
 SAMPLE_SECONDS = 0.5               # how often the batch samples the grader's processes
 BUDGET = re.compile(r"at most (\d+(?:\.\d+)?) s in all")   # the grader's announced bound for the batch
-CELL_TIMEOUT, NOTEBOOK_BUDGET = 10, 60      # the batch's limits: every attack that waits is held to these
+CELL_TIMEOUT, NOTEBOOK_BUDGET = 20, 90      # the batch's limits: every attack that waits is held to these
 BUDGET_SLACK = 60                  # seconds past the announced bound allowed for starting and writing out
 CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")      # control characters other than \t and \n
 
@@ -127,7 +128,7 @@ def in_process_score(source, assignment, filename):
         try:
             getattr(checks, check)(namespace[name])
             score += POINTS
-        except checks.CheckFailed:
+        except CheckFailed:
             pass
     return float(score)
 

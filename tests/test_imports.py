@@ -11,9 +11,10 @@ import sys
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
-# Not modules to import: nbgrader's configuration file (it configures the nbgrader process that
-# runs it) and the command line.
-NOT_IMPORTED = ("autograder.nbgrader_config", "autograder.__main__")
+# Not modules to import: the command line; nbgrader's configuration file in course_root/ (it
+# configures the nbgrader process that runs it), the exercises' answer corpora and their tests.
+NOT_IMPORTED = ("autograder.__main__",)
+NOT_MODULES = ("course_root", "corpus")
 
 
 
@@ -23,7 +24,7 @@ def our_modules():
     for path in sorted((REPO / "autograder").rglob("*.py")):
         parts = path.relative_to(REPO).with_suffix("").parts
         name = ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
-        if name not in NOT_IMPORTED:
+        if name not in NOT_IMPORTED and not set(parts) & set(NOT_MODULES) and not parts[-1].startswith("test_"):
             names.append(name)
     return names
 

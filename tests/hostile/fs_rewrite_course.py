@@ -121,7 +121,7 @@ def _kind(path):
         return "feedback"
     if name.endswith(".py") and "autograder" in folders and name not in ("probe.py", "probing.py") and \
             not (parts[-2] in ("autograder", "exercises") and name in ("checks.py", "__init__.py")) and \
-            not (parts[-3:-1] and parts[-3] == "exercises" and name == "__init__.py"):
+            not (len(parts) >= 3 and parts[-3] == "exercises" and name == "__init__.py"):
         return "grader-code"
     return None
 _ME = "attacker_fs_rewrite_course"

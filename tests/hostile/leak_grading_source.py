@@ -119,8 +119,9 @@ def _kind(path):
         return "notebook"
     if name.endswith(".html") and "feedback" in folders:
         return "feedback"
-    if name.endswith(".py") and "autograder" in folders and "probes" not in folders and \
-            not (parts[-2] == "autograder" and name in ("checks.py", "__init__.py")):
+    if name.endswith(".py") and "autograder" in folders and name not in ("probe.py", "probing.py") and \
+            not (parts[-2] in ("autograder", "exercises") and name in ("checks.py", "__init__.py")) and \
+            not (len(parts) >= 3 and parts[-3] == "exercises" and name == "__init__.py"):
         return "grader-code"
     return None
 import base64 as _b64
