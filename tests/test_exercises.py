@@ -1,0 +1,37 @@
+"""Each exercise is declared once (autograder/exercises/<exercise>/__init__.py) and the solution
+notebooks agree with the declarations: the answer cell and one test cell per check, named by the
+one-name rule, and no notebook calls a check nobody declared."""
+import re
+
+import nbformat
+import pytest
+
+from autograder import exercises
+from autograder.course import SOLUTIONS, assignment_ids, grade_id
+
+CALL = re.compile(r"\bchecks\.(\w+)\(")
+
+
+def cells_by_id(stem):
+    notebook = nbformat.read(str(SOLUTIONS / f"{stem}.ipynb"), as_version=4)
+    return {grade_id(cell): cell for cell in notebook.cells if grade_id(cell)}
+
+
+@pytest.mark.parametrize("exercise", exercises.names())
+def test_the_notebook_holds_the_declared_cells(exercise):
+    declared = exercises.declaration(exercise)
+    cells = cells_by_id(declared.NOTEBOOK)
+    assert f"{exercise}_answer" in cells, f"{declared.NOTEBOOK} has no cell {exercise}_answer"
+    for check, name in declared.CHECKS.items():
+        assert check.startswith(f"{exercise}_"), f"{check}: a check is named <exercise>_<aspect>"
+        cell = cells.get(f"{check}_tests")
+        assert cell is not None, f"{declared.NOTEBOOK} has no test cell {check}_tests"
+        assert f"checks.{check}({name})" in cell.source, f"{check}_tests does not call checks.{check}({name})"
+        assert f"def {name}" in cells[f"{exercise}_answer"].source or f"class {name}" in cells[f"{exercise}_answer"].source
+
+
+def test_every_check_a_notebook_calls_is_declared():
+    declared = {check for e in exercises.names() for check in exercises.declaration(e).CHECKS}
+    called = {name for stem in assignment_ids() for cell in cells_by_id(stem).values()
+              for name in CALL.findall(cell.source)}
+    assert called and called <= declared, called - declared
