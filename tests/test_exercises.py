@@ -8,6 +8,8 @@ import pytest
 
 from autograder import exercises
 from autograder.course import SOLUTIONS, assignment_ids, grade_id
+from autograder.exercises import judging
+from autograder.exercises.tampering import malformed_records
 
 CALL = re.compile(r"\bchecks\.(\w+)\(")
 
@@ -35,3 +37,14 @@ def test_every_check_a_notebook_calls_is_declared():
     called = {name for stem in assignment_ids() for cell in cells_by_id(stem).values()
               for name in CALL.findall(cell.source)}
     assert called and called <= declared, called - declared
+
+
+ALL_CHECKS = [check for e in exercises.names() for check in exercises.declaration(e).CHECKS]
+
+
+@pytest.mark.parametrize("check", ALL_CHECKS)
+def test_every_judge_refuses_records_no_probe_makes(check):
+    other = next(c for c in ALL_CHECKS if c != check)
+    for data in malformed_records(check, other):
+        with pytest.raises(judging.CheckFailed):
+            judging.judge(check, data)

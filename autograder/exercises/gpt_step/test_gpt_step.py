@@ -1,7 +1,5 @@
 """The gpt_step checks: their tables, the design of their experiments, and records they cannot trust."""
-import functools
 import inspect
-import json
 
 import pytest
 import torch
@@ -10,7 +8,9 @@ from autograder.exercises import judging
 from autograder.exercises.gpt_step import judge as judges
 from autograder.exercises.judging import CheckFailed, close, max_difference
 from autograder.exercises.gpt_step import probe as probes
+from autograder.exercises import tampering
 from autograder.exercises.corpus import corpus_of, load
+from autograder.exercises.tampering import record_of, tampered_records
 
 REFERENCE_LR = load(corpus_of("gpt_step") / "correct" / "reference.py", "warmup_cosine_lr")
 REFERENCE_STEP = load(corpus_of("gpt_step") / "correct" / "reference.py", "train_step")
@@ -128,25 +128,6 @@ def test_the_one_step_setup_makes_every_mistake_visible():
 # ---------------------------------------------------------------------------------------------
 # Records are untrusted: whatever a kernel sends, the judge answers with CheckFailed or passes
 
-@functools.lru_cache(maxsize=None)
-def recorded(check, answer):
-    return json.dumps(getattr(probes, check)(answer), allow_nan=False)
-
-
-def record_of(check, answer):
-    """The probe's record of `answer`, as the grader receives it (a fresh copy each call)."""
-    return json.loads(recorded(check, answer))
-
-
-def shortened(outcome):
-    value = outcome.get("value")
-    for field in ("tensor", "seq"):
-        if isinstance(value, dict) and isinstance(value.get(field), list) and value[field]:
-            value[field].pop()
-            return True
-    return False
-
-
 def lengthened(outcome):
     value = outcome.get("value")
     if isinstance(value, dict) and isinstance(value.get("tensor"), list):
@@ -158,47 +139,12 @@ def lengthened(outcome):
     return False
 
 
-def replaced(new):
-    def tamper(outcome):
-        outcome.clear()
-        outcome.update(new)
-        return True
-    return tamper
-
-
-TAMPERINGS = {
-    "a string": replaced({"value": "0.1"}),
-    "a string as number": replaced({"value": {"float": "0.1"}}),
-    "text in a tensor": replaced({"value": {"tensor": ["0.1", 2], "shape": [2], "dtype": "float32"}}),
-    "a tensor that is no list": replaced({"value": {"tensor": "abc"}}),
-    "a pair of strings": replaced({"value": {"seq": ["loss", "norm"]}}),
-    "a bool in a tensor": replaced({"value": {"tensor": [True]}}),
-    "an odd error": replaced({"error": {"nested": 1}, "type": ["x"]}),
-    "nothing": replaced({}),
-    "shortened": shortened,
-    "lengthened": lengthened,
-}
+TAMPERINGS = {**tampering.TAMPERINGS,
+              "a tensor that is no list": tampering.replaced({"value": {"tensor": "abc"}}),
+              "a bool in a tensor": tampering.replaced({"value": {"tensor": [True]}}),
+              "lengthened": lengthened}
 # Read only to explain a failure, so tampering with it can leave a right answer passing.
 DIAGNOSTIC = {"one step: grads"}
-
-
-def tampered_records(check, answer, keys=None):
-    """(key, how, record) for each tampering of each key, one outcome changed in a copy of the record."""
-    base = record_of(check, answer)
-
-    def copy(key):
-        outcomes = dict(base["outcomes"])
-        outcomes[key] = json.loads(json.dumps(outcomes[key]))
-        return {"check": base["check"], "outcomes": outcomes}
-
-    for key in keys or list(base["outcomes"]):
-        record = copy(key)
-        del record["outcomes"][key]
-        yield key, "deleted", record
-        for name, tamper in TAMPERINGS.items():
-            record = copy(key)
-            if tamper(record["outcomes"][key]):
-                yield key, name, record
 
 
 def sampled_keys(check, answer):
@@ -211,28 +157,15 @@ def sampled_keys(check, answer):
                                            ("gpt_step_train", REFERENCE_STEP)])
 def test_tampered_records_fail_with_check_failed(check, answer):
     judging.judge(check, record_of(check, answer))
-    for key, how, record in tampered_records(check, answer, sampled_keys(check, answer)):
-        try:
-            judging.judge(check, record)
-        except CheckFailed as failure:
-            assert str(failure).endswith("."), (key, how, str(failure))
-        else:
-            assert key in DIAGNOSTIC, f"{key} {how}: the record passed"
+    tampering.require_refused(check, tampered_records(check, answer, TAMPERINGS, sampled_keys(check, answer)),
+                              DIAGNOSTIC)
 
 
 def test_tampered_diagnostics_fail_where_they_are_read():
     """BUGGY_STEP never clips: its weights are wrong, so the judge reads the gradients to say why."""
-    for key, how, record in tampered_records("gpt_step_train", BUGGY_STEP, sorted(DIAGNOSTIC)):
+    for key, how, record in tampered_records("gpt_step_train", BUGGY_STEP, TAMPERINGS, sorted(DIAGNOSTIC)):
         with pytest.raises(CheckFailed):
             judging.judge("gpt_step_train", record)
-
-
-@pytest.mark.parametrize("data", [None, "record", [], {"check": "gpt_step_train"},
-                                  {"check": "gpt_step_train", "outcomes": []},
-                                  {"check": "gpt_step_schedule", "outcomes": {}}])
-def test_malformed_records_fail_with_check_failed(data):
-    with pytest.raises(CheckFailed):
-        judging.judge("gpt_step_train", data)
 
 
 def test_non_finite_numbers_in_a_record_are_read_as_such():
