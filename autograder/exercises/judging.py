@@ -7,6 +7,11 @@ surprise in it fails the check with a message instead of crashing the grader.
 import importlib
 import math
 
+import torch
+
+from autograder.exercises import exercise_of
+from autograder.exercises.probing import flat
+
 
 
 class CheckFailed(AssertionError):
@@ -172,8 +177,6 @@ def require_same_weights(student, reference, expected, cause, rtol=1e-5):
 
 def judge(check, data):
     """Raise CheckFailed unless `data` (a record as untrusted JSON) passes `check`."""
-    from autograder.exercises import exercise_of
-
     exercise = exercise_of(check)
     if exercise is None:
         raise CheckFailed(f"there is no hidden test called {check!r}.")
@@ -186,8 +189,6 @@ def judge(check, data):
 
 def global_norm(grads):
     """The L2 norm of all gradients together, as clip_grad_norm_ computes it (a 0-d tensor)."""
-    import torch
-
     return torch.linalg.vector_norm(torch.stack([torch.linalg.vector_norm(g, 2) for g in grads]), 2)
 
 
@@ -203,8 +204,6 @@ def clip_in_place(grads, max_norm, how, norm):
     """Clip `grads` in place as clip_grad_norm_ does ("norm", given their global `norm`), as
     clip_grad_value_ does ("value"), or each parameter's norm on its own ("param"); any other
     `how` clips nothing. Spelled out so the judges can build the usual mistakes."""
-    import torch
-
     if how == "norm":
         scale = (max_norm / (norm + 1e-6)).clamp(max=1.0)
         for g in grads:
@@ -219,8 +218,6 @@ def clip_in_place(grads, max_norm, how, norm):
 
 def floats(tensors):
     """Every element of `tensors`, flattened in order, as a tuple of python floats."""
-    from autograder.exercises.probing import flat
-
     return tuple(flat(list(tensors)).tolist())
 
 
