@@ -2,9 +2,9 @@
 
 1. Each solution notebook, and the --reference notebook if one is given (the notebook the course
    was built from, say: the project holds none), executed through `jupyter nbconvert --execute`
-   (kernel start and imports included), median of --runs runs. Targets: 04 (tiny GPT) and 05
+   (kernel start and imports included), median of --runs runs. Targets: 03 (tiny GPT) and 04
    each under 60 s (OWN_TARGET); beside a reference, the MLP series (01, 02) within 2.5x its
-   time, 04 and 05 each within 4x, and how far they move the whole series.
+   time, 03 and 04 each within 4x, and how far they move the whole series.
 2. The same class of answered submissions graded by plain sequential `nbgrader autograde` and by
    `python -m autograder grade` (sandboxed, verdicts judged outside the kernels, feedback pages),
    with cold and with warm kernels; where one submission's time goes (kernel start, imports, the
@@ -54,8 +54,8 @@ def time_notebook(path, runs):
 
 # The MLP series' target beside a reference notebook, and the notebooks timed against their own.
 SERIES_RATIO = 2.5
-OWN_TARGET = {"04_tiny_gpt": (4.0, 60.0),      # stem: (times the reference notebook, seconds)
-              "05_practical_training_loop": (4.0, 60.0)}
+OWN_TARGET = {"03_tiny_gpt": (4.0, 60.0),      # stem: (times the reference notebook, seconds)
+              "04_practical_training_loop": (4.0, 60.0)}
 
 
 def bench_notebooks(runs, reference=None):

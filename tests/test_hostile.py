@@ -57,7 +57,7 @@ POINTS = 5
 # assignment -> its hidden checks, each as (check, the name in the answer cell it is given)
 CHECKS = {exercises.declaration(e).NOTEBOOK: tuple(exercises.declaration(e).CHECKS.items()) for e in exercises.names()}
 HONEST = {   # student -> assignment -> "solution" or an answer file of the corpus
-    "honest_a": {"01_lr_schedules": "solution", "02_gradient_clipping": "solution", "04_tiny_gpt": "solution"},
+    "honest_a": {"01_lr_schedules": "solution", "02_gradient_clipping": "solution", "03_tiny_gpt": "solution"},
     "honest_b": {"01_lr_schedules": "solution", "02_gradient_clipping": "clip_value/buggy/no_none_check.py"},
     "honest_c": {"01_lr_schedules": "solution"},
 }

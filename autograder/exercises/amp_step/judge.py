@@ -1,4 +1,4 @@
-"""Judges for notebook 05's exercise: one update with gradient accumulation, a GradScaler and
+"""Judges for notebook 04's exercise: one update with gradient accumulation, a GradScaler and
 global-norm clipping, train_step(model, optimizer, scaler, micro_batches, max_norm) -> (loss, norm).
 
 amp_step_accumulation compares the updates train_step made with a disabled scaler against the spec's

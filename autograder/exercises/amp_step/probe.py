@@ -1,4 +1,4 @@
-"""Probes for notebook 05's exercise: one update with gradient accumulation, a GradScaler and
+"""Probes for notebook 04's exercise: one update with gradient accumulation, a GradScaler and
 global-norm clipping, train_step(model, optimizer, scaler, micro_batches, max_norm) -> (loss, norm).
 
 They hold the hidden inputs (a small classifier, its micro-batches, optimizers and scalers) and

@@ -1,4 +1,4 @@
-"""The amp_step checks (notebook 05): the design of their cases, the reference they judge with, and
+"""The amp_step checks (notebook 04): the design of their cases, the reference they judge with, and
 records they cannot trust."""
 import inspect
 import math

@@ -1,4 +1,4 @@
-"""Judges for notebook 04's exercise: the warmup + cosine schedule and a tiny GPT's training step.
+"""Judges for notebook 03's exercise: the warmup + cosine schedule and a tiny GPT's training step.
 
 The spec's schedule and training step live here, with the mistakes students make; each judge
 recomputes them on the CPU from the probe's inputs (autograder/exercises/gpt_step/probe.py) and compares the

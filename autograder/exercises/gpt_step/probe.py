@@ -1,4 +1,4 @@
-"""Probes for notebook 04's exercise: the warmup + cosine schedule and a tiny GPT's training step.
+"""Probes for notebook 03's exercise: the warmup + cosine schedule and a tiny GPT's training step.
 
 They hold the hidden inputs (schedule settings, the model, its data and optimizers) and record
 what the student's functions return and the state they leave; the judge rebuilds the same inputs
