@@ -48,3 +48,16 @@ def test_every_judge_refuses_records_no_probe_makes(check):
     for data in malformed_records(check, other):
         with pytest.raises(judging.CheckFailed):
             judging.judge(check, data)
+
+
+def test_a_cause_is_named_only_when_exactly_one_misconception_fits():
+    catalogue = [judging.Misconception("off by one", lambda e: e["got"] == e["expected"] + 1),
+                 judging.Misconception("off by one", lambda e: e["got"] - 1 == e["expected"]),
+                 judging.Misconception("doubled", lambda e: e["got"] == 2 * e["expected"]),
+                 judging.Misconception("crashes", lambda e: 1 / 0)]
+    assert judging.diagnose(catalogue, {"expected": 3, "got": 4}) == "off by one"     # one cause, twice
+    assert judging.diagnose(catalogue, {"expected": 1, "got": 2}) is None              # two causes fit
+    assert judging.diagnose(catalogue, {"expected": 3, "got": 7}) is None              # none fits
+    assert str(judging.wrong_value("f(3)", 3.0, 7.0)) == "f(3): expected 3, got 7."
+    assert str(judging.wrong_value("f(3)", 3.0, 4.0, "off by one")) == \
+        "f(3): expected 3, got 4. Likely cause: off by one."

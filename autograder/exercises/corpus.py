@@ -2,8 +2,9 @@
 loading an answer as a notebook cell would define it, and running its exercise's checks on it.
 
 Every correct answer must pass all checks of its exercise; every buggy one must fail at least one,
-with a one-line message (where its first lines say `# expect: ...`, with that likely cause; where
-they say `# fails: ...`, exactly the checks named there fail). The demo class draws its answers
+with a one-line message (where its first lines say `# expect: ...`, with that likely cause, or
+with none and a concrete failing case for `# expect: no cause`; where they say `# fails: ...`,
+exactly the checks named there fail). The demo class draws its answers
 from here too.
 """
 import functools

@@ -6,6 +6,7 @@ surprise in it fails the check with a message instead of crashing the grader.
 """
 import importlib
 import math
+from typing import Callable, NamedTuple
 
 import torch
 
@@ -182,6 +183,37 @@ def judge(check, data):
         raise CheckFailed(f"there is no hidden test called {check!r}.")
     module = importlib.import_module(f"autograder.exercises.{exercise}.judge")
     getattr(module, check)(Record(data, check))
+
+
+# ----------------------------------------------------------------------------------------------
+# Diagnosis: a likely cause only where the evidence singles one out
+
+class Misconception(NamedTuple):
+    """A known mistake. `cause` is the sentence the feedback gives; `fits(evidence)` is True when
+    the student's values (the judge's own dict of discriminating cases) are what it produces."""
+    cause: str
+    fits: Callable[[dict], bool]
+
+
+def diagnose(catalogue, evidence):
+    """The cause of the one misconception that fits `evidence`; None when none fits or several
+    distinct causes do: a wrong "likely cause" costs a student more than none."""
+    causes = set()
+    for misconception in catalogue:
+        try:
+            if misconception.fits(evidence):
+                causes.add(misconception.cause)
+        except (ArithmeticError, TypeError, ValueError, KeyError, IndexError):
+            continue
+    return causes.pop() if len(causes) == 1 else None
+
+
+def wrong_value(what, expected, got, cause=None):
+    """The failure for a wrong value: the concrete failing case (`what` names its inputs), and a
+    likely cause only when diagnose() found one."""
+    shown_expected, shown_got = fmt_pair(expected, got)
+    text = f"{what}: expected {shown_expected}, got {shown_got}"
+    return CheckFailed(f"{text}. Likely cause: {cause}." if cause else f"{text}.")
 
 
 # ----------------------------------------------------------------------------------------------
