@@ -267,7 +267,8 @@ def _client(notebook, sandbox, limits, context):
                           allow_errors=True, interrupt_on_timeout=True, record_timing=False,
                           error_on_timeout={"ename": "Timeout", "evalue": "", "traceback": []},
                           startup_timeout=120, shutdown_kernel="immediate",
-                          extra_arguments=["--IPKernelApp.log_level=ERROR"])
+                          extra_arguments=["--IPKernelApp.log_level=ERROR",
+                                            "--HistoryManager.enabled=False"])   # no SQLite file per kernel
     client.output_chars, client.record_chars = limits.output_chars, limits.record_chars
     client.km = SandboxedKernelManager(sandbox, kernel_name="python3", context=context,
                                        client_class="autograder.execute.BoundedKernelClient")
@@ -282,7 +283,7 @@ class Execution:
     truncated: set          # cell indices whose output was cut at the limit
     overflowed: set         # cell indices whose records passed Limits.record_chars
     enforcement: str = ""   # which mechanism enforced the limits (Sandbox.enforcement)
-    seconds: dict = field(default_factory=lambda: {"start": 0.0, "judge": 0.0})  # for make bench
+    seconds: dict = field(default_factory=lambda: {"start": 0.0, "judge": 0.0, "kernel cpu": 0.0})  # make bench
     cell_seconds: dict = field(default_factory=dict)     # cell index -> seconds its run took
 
 
@@ -329,6 +330,7 @@ def run_notebook(notebook, limits=Limits(), only=None, on_cell=None, template=No
             _collect(client, execution)
             execution.enforcement = sandbox.enforcement
             sandbox.close()
+            execution.seconds["kernel cpu"] += sandbox.cpu_seconds
             context.destroy(linger=0)
         if not restart:
             break

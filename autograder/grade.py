@@ -13,6 +13,7 @@ results.py keeps the pages, the signed result (trust.py) and grades.csv.
 """
 import contextlib
 import os
+import time
 from pathlib import Path
 
 from .course import assignment_ids
@@ -49,6 +50,7 @@ class ClassGrader:
         # the course's assignments, unless narrowed
         self.workspace = Workspace(self.out, assignments or assignment_ids(), signer)
         self.results = Results(self.out, signer, self.limits)
+        self.spent = []     # per graded submission, its worker's seconds and CPU (make bench reads it)
 
     def prepare_course(self):
         """The signed course in OUT/course, rebuilt (and the results graded against the old one
@@ -106,7 +108,9 @@ class ClassGrader:
         with contextlib.closing(pool.run(jobs)) as outcomes:
             for job, outcome in outcomes:   # closing: Ctrl-C in settled() ends the workers at once
                 progress.enforcement(outcome.get("enforcement"))
+                cpu = time.process_time()
                 settled(waiting[job.key], outcome, outcome.get("sha256"))
+                self.spent.append({**outcome.get("seconds", {}), "settle cpu": time.process_time() - cpu})
 
     def _settle(self, submission, outcome, sha256):
         """The row of `outcome`, its pages written and, bound to the bytes graded (`sha256`;

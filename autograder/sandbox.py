@@ -208,6 +208,7 @@ class Sandbox:
         self._watch = None
         self._root = None                            # the pid watch() was given (bubblewrap)
         self.cgroup, self.slot, self.seccomp_file = None, None, None
+        self.cpu_seconds = 0.0          # what the kernel used, read as the cgroup goes (make bench)
         self.host_dir = Path(tempfile.mkdtemp(prefix="autograder-kernel-", dir=parent_dir))
         try:
             self.runtime = self.host_dir / "run"          # connection file and ipc sockets
@@ -501,6 +502,7 @@ class Sandbox:
         self.stop_watching()
         if self.cgroup is not None:
             self.tripped                     # name a limit hit at the very end, before it is gone
+            self.cpu_seconds = self.cgroup.cpu_seconds() or 0.0      # for make bench
             self.cgroup.remove()
         else:
             self.kill()

@@ -40,7 +40,10 @@ def warm_up():
     """Import what every kernel imports, and run what makes torch import torch._dynamo (the first
     optimizer step), on tensors too small to start a thread pool."""
     import IPython  # noqa: F401
+    import IPython.core.completerlib, IPython.core.debugger, IPython.extensions.storemagic  # noqa: F401,E401
     import ipykernel.debugger  # noqa: F401 - debugpy: 0.2 s of every kernel's start
+    import psutil  # noqa: F401 - the kernel's start looks up the machine's addresses with it
+    import tornado.platform.asyncio  # noqa: F401
     import ipykernel.ipkernel  # noqa: F401
     import ipykernel.kernelapp  # noqa: F401
     import matplotlib

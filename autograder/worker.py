@@ -29,14 +29,16 @@ MAX_NOTEBOOK_BYTES = 64 << 20   # a notebook's file; a larger one is refused, ne
 def prepare(course_notebooks=()):
     """Pay once, in the grader before workers are forked, what each worker would otherwise pay
     on first use: torch._dynamo (1.3 s; the judges' reference runs build optimizers, and
-    torch.optim imports it then), the feedback page's template, nbformat's validator, and the
-    course's released and solution notebooks (read once, inherited by every worker). Only
-    imports, compiled templates and parsed files: no tensor work, so no thread pool is forked."""
+    torch.optim imports it then), the judges' reference runs (warm_judges, on one thread: no
+    thread pool is forked), the feedback page's template, nbformat's validator, and the course's
+    released and solution notebooks (read once, inherited by every worker)."""
     import torch._dynamo  # noqa: F401
 
     from . import feedback
+    from .exercises.corpus import warm_judges
 
     feedback.prepare()
+    warm_judges()
     nbformat.validate(nbformat.v4.new_notebook())
     for path in course_notebooks:
         course_notebook(path)
@@ -103,7 +105,7 @@ def grade_submission(job, send):
     cells = cell_results(notebook, apply_verdicts(notebook, tests, execution, judged))
     judged_at = time.monotonic()
     page = render(notebook, job.assignment, job.student, cells)
-    seconds = {**execution.seconds, "build": built - began,
+    seconds = {**execution.seconds, "build": built - began, "worker cpu": time.process_time(),
                "judge": execution.seconds["judge"] + judged_at - ran,
                "page": time.monotonic() - judged_at, "cells": execution.cell_seconds}
     notes = graded.warnings + [f"output of cell {i} cut at {limits.output_chars} characters"

@@ -61,3 +61,27 @@ def test_a_cause_is_named_only_when_exactly_one_misconception_fits():
     assert str(judging.wrong_value("f(3)", 3.0, 7.0)) == "f(3): expected 3, got 7."
     assert str(judging.wrong_value("f(3)", 3.0, 4.0, "off by one")) == \
         "f(3): expected 3, got 4. Likely cause: off by one."
+
+
+def test_the_judges_are_warmed_before_workers_fork_and_no_thread_pool_exists_then():
+    """worker.prepare judges each reference answer once in the grader (corpus.warm_judges): every
+    worker forked afterwards inherits the judges' cached reference runs instead of recomputing
+    them for its one submission, and the fork finds no thread but the grader's own."""
+    import json
+    import os
+    import subprocess
+    import sys
+
+    script = ("import functools, importlib, os, json\n"
+              "from autograder.exercises import names\n"
+              "from autograder.exercises.corpus import warm_judges\n"
+              "warm_judges()\n"
+              "cached = {e: sum(f.cache_info().currsize for f in vars(importlib.import_module("
+              "f'autograder.exercises.{e}.judge')).values() if hasattr(f, 'cache_info')) for e in names()}\n"
+              "print(json.dumps({'threads': len(os.listdir('/proc/self/task')), 'cached': cached}))\n")
+    env = dict(os.environ, CUDA_VISIBLE_DEVICES="")
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, env=env, timeout=300)
+    assert out.returncode == 0, out.stderr
+    found = json.loads(out.stdout.splitlines()[-1])
+    assert found["threads"] == 1
+    assert all(count > 0 for count in found["cached"].values()), found["cached"]

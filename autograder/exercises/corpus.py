@@ -71,3 +71,19 @@ def comment(path, key):
         if line.startswith(f"# {key}: "):
             return line[len(f"# {key}: "):]
     return None
+
+
+def warm_judges():
+    """Judge each exercise's reference answer once, in the grader before it forks its workers:
+    the judges' cached reference runs are then inherited, where each worker (one per submission)
+    would otherwise compute them again. One torch thread, so no thread pool exists at the fork;
+    skipped where the probes would run on a GPU (CUDA must not be started in a process that forks)."""
+    from autograder.exercises.probing import DEVICE
+
+    if DEVICE.type != "cpu":
+        return
+    torch.set_num_threads(1)
+    for exercise in exercises.names():
+        answers = sorted(corpus_of(exercise).glob("correct/*.py"), key=lambda p: p.stem != "reference")
+        if answers:
+            run_checks(answers[0])
