@@ -84,10 +84,15 @@ def _page():
     return environment.get_template("feedback.html.j2")
 
 
-def prepare():
-    """Compile the page template and load the markdown renderer now (see worker.prepare)."""
+def prepare(notebooks=()):
+    """Compile the page template and render the markdown cells of `notebooks` (the course's) now,
+    before workers fork (see worker.prepare): every submission's page shows the same text."""
     _page()
     _markdown("")
+    for notebook in notebooks:
+        for cell in notebook.cells:
+            if cell.cell_type == "markdown":
+                _markdown(_text(cell.source))
 
 
 @functools.cache
@@ -97,6 +102,7 @@ def _markdown_renderer():
     return mistune.create_markdown(escape=True)
 
 
+@functools.lru_cache(maxsize=2048)
 def _markdown(text):
     """Markdown as HTML with any raw HTML in it escaped and harmful links dropped (mistune)."""
     return _markdown_renderer()(text)

@@ -7,6 +7,7 @@ released test cells always run, and nothing else the student wrote runs at all.
 """
 import ast
 import copy
+import functools
 import json
 from dataclasses import dataclass, field
 
@@ -78,14 +79,15 @@ def read_cells(raw):
     return result
 
 
+@functools.lru_cache(maxsize=1024)     # the course's own cells are parsed before workers fork
 def defined_names(source):
     """Top-level classes and functions a cell defines (the names an answer cell must provide)."""
     try:
         tree = ast.parse(source)
     except SyntaxError:
-        return set()
-    return {node.name for node in tree.body
-            if isinstance(node, (ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef))}
+        return frozenset()
+    return frozenset(node.name for node in tree.body
+                     if isinstance(node, (ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)))
 
 
 def mentions_any(source, names):

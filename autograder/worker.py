@@ -19,7 +19,7 @@ import nbformat
 
 from .execute import run_notebook
 from .feedback import render
-from .submission import UnreadableNotebook, build_graded_notebook, cells_grading_needs
+from .submission import UnreadableNotebook, build_graded_notebook, cells_grading_needs, defined_names
 from .verdict import apply_verdicts, cell_result, cell_results, judge_test_cell, trusted_tests
 
 PR_SET_PDEATHSIG = 1
@@ -30,18 +30,24 @@ def prepare(course_notebooks=()):
     """Pay once, in the grader before workers are forked, what each worker would otherwise pay
     on first use: torch._dynamo (1.3 s; the judges' reference runs build optimizers, and
     torch.optim imports it then), the judges' reference runs (warm_judges, on one thread: no
-    thread pool is forked), the feedback page's template, nbformat's validator, and the course's
-    released and solution notebooks (read once, inherited by every worker)."""
+    thread pool is forked), IPython (0.1 s: each kernel start looks up the kernel spec), the
+    seccomp filter, the feedback page's template, nbformat's validator, and the course's released
+    and solution notebooks (read and parsed once, inherited by every worker)."""
+    import IPython.paths  # noqa: F401 - jupyter_client's kernel spec lookup imports both
+    import ipykernel.kernelspec  # noqa: F401
     import torch._dynamo  # noqa: F401
 
-    from . import feedback
+    from . import feedback, seccomp
     from .exercises.corpus import warm_judges
 
-    feedback.prepare()
     warm_judges()
+    if seccomp.problem() is None:
+        seccomp.write_filter(os.devnull)
     nbformat.validate(nbformat.v4.new_notebook())
-    for path in course_notebooks:
-        course_notebook(path)
+    notebooks = [course_notebook(path) for path in course_notebooks]
+    feedback.prepare(notebooks)
+    for cell in (cell for notebook in notebooks for cell in notebook.cells):
+        defined_names(cell.source)
 
 
 def course_notebook(path):
