@@ -12,10 +12,12 @@ import re
 import shutil
 import time
 from pathlib import Path
+from unittest import mock
 
 import nbformat
+import nbgrader.api
 from nbconvert.preprocessors import ClearMetadataPreprocessor
-from nbgrader.api import Gradebook, MissingEntry
+from nbgrader.api import Gradebook, MissingEntry, create_engine
 from nbgrader.preprocessors import (AssignLatePenalties, CheckCellMetadata, DeduplicateIds,
                                     IgnorePattern, LimitOutput, OverwriteCells,
                                     OverwriteKernelspec, SaveAutoGrades)
@@ -95,6 +97,21 @@ def manual_work(root):
     return found
 
 
+@contextlib.contextmanager
+def sharing_engines(engines):
+    """nbgrader opens a new SQLAlchemy engine for each of the ten Gradebooks it opens to file one
+    submission, and a new engine compiles every SQL statement again (a third of the filing's CPU):
+    within this block they come from `engines` (a dict kept by the caller), one per database."""
+    def shared(url, **options):
+        key = (str(url), tuple(sorted(options.items())))
+        if key not in engines:
+            engines[key] = create_engine(url, **options)
+        return engines[key]
+
+    with mock.patch.object(nbgrader.api, "create_engine", shared):
+        yield
+
+
 class Recorder:
     """Scores executed notebooks into the gradebook of the course at `root`; `carried` is the
     manual work of a gradebook the course was rebuilt without (manual_work), put back as each
@@ -110,6 +127,7 @@ class Recorder:
         self.db_url = f"sqlite:///{self.root / 'gradebook.db'}"
         self.carried = carried or {}
         self._held = self._final = None     # what the gradebook holds (see _load)
+        self._engines = {}                  # see sharing_engines
 
     def _load(self):
         """Read the gradebook once: the submissions it holds, and the totals of those an
@@ -149,7 +167,7 @@ class Recorder:
         folder.mkdir(parents=True)
         path = folder / f"{assignment}.ipynb"
         nbformat.write(executed, str(path))
-        with nbgrader_at_work():
+        with nbgrader_at_work(), sharing_engines(self._engines):
             result = self.api.autograde(assignment, student, force=True, create=True)
         if not result["success"]:
             raise GradebookError(f"nbgrader autograde {assignment} for {student} failed:\n"
@@ -192,7 +210,7 @@ class Recorder:
         carried ones are put back); returns the judge's total (auto scores only)."""
         points = {cell["grade_id"]: cell["score"] for cell in cells}
         work = self.carried.get((student, assignment), {"scores": {}, "comments": {}})
-        with open_gradebook(self.db_url) as gradebook:
+        with sharing_engines(self._engines), open_gradebook(self.db_url) as gradebook:
             submission = gradebook.find_submission(assignment, student)
             for notebook in submission.notebooks:
                 for grade in notebook.grades:

@@ -291,3 +291,22 @@ def test_merge_refuses_a_forged_result(slurm_parts, tmp_path):
                              "--out", str(tmp_path / "m")],
                             capture_output=True, text=True, timeout=600)
     assert merged.returncode == 1 and "not signed" in merged.stderr
+
+
+def test_nbgrader_gradebooks_share_one_engine_per_database_while_filing(tmp_path):
+    """Filing one submission opens ten Gradebooks; within sharing_engines they share an engine
+    (compiled statements kept), and nbgrader's own create_engine is back afterwards."""
+    import nbgrader.api
+
+    from autograder.gradebook import open_gradebook, sharing_engines
+
+    original, engines = nbgrader.api.create_engine, {}
+    url = f"sqlite:///{tmp_path / 'gradebook.db'}"
+    with sharing_engines(engines):
+        with open_gradebook(url) as first:
+            first.add_student("ada")
+        with open_gradebook(url) as second:
+            assert [s.id for s in second.students] == ["ada"]
+        other = nbgrader.api.create_engine(f"sqlite:///{tmp_path / 'other.db'}")
+    assert first.engine is second.engine and other is not first.engine and len(engines) == 2
+    assert nbgrader.api.create_engine is original
