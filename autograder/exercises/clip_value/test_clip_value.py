@@ -14,7 +14,9 @@ from autograder.exercises import judging
 from autograder.exercises.clip_value import judge as judges
 from autograder.exercises.judging import max_difference
 from autograder.exercises.clip_value import probe as probes
-from autograder.exercises.corpus import corpus_of, load
+from autograder.course import SOLUTIONS
+from autograder.exercises.clip_value import NOTEBOOK
+from autograder.exercises.corpus import comment, corpus_of, load
 
 REFERENCE_CLIP = load(corpus_of("clip_value") / "correct" / "reference.py")
 
@@ -317,3 +319,31 @@ def test_the_count_is_judged_only_by_the_element_check():
     with pytest.raises(judging.CheckFailed, match="expected it to return"):
         checks.clip_value_elements(wrong_count)
     checks.clip_value_model(wrong_count)
+
+
+# ---------------------------------------------------------------------------------------------
+# Points follow the visible contract
+
+def visible_test_failures(answer):
+    """{check: message} for the notebook's visible test cells that fail with `answer` (run on the CPU)."""
+    notebook = json.loads((SOLUTIONS / f"{NOTEBOOK}.ipynb").read_text())
+    cells = {c.get("id"): "".join(c["source"]).split("### BEGIN HIDDEN TESTS")[0] for c in notebook["cells"]}
+    namespace = {"torch": torch, "F": torch.nn.functional, "math": math, "np": np, "device": CPU,
+                 "print": lambda *args: None, "clip_grad_value": answer}
+    exec(cells["clip_value_test_helpers"], namespace)
+    failures = {}
+    for check in CHECKS:
+        try:
+            exec(cells[f"{check}_tests"], namespace)
+        except AssertionError as failure:
+            failures[check] = str(failure)
+    return failures
+
+
+@pytest.mark.parametrize("path", sorted(corpus_of("clip_value").glob("*/*.py")), ids=lambda p: f"{p.parent.name}/{p.stem}")
+def test_the_visible_tests_fail_the_cells_the_hidden_tests_fail(path):
+    """Each hidden cell checks what its visible test says it checks: on every answer of the corpus
+    the visible tests fail exactly the cells whose hidden checks fail (its `# fails:` line)."""
+    fails = comment(path, "fails")
+    expected = set() if path.parent.name == "correct" else {name.strip() for name in fails.split(",")}
+    assert set(visible_test_failures(load(path))) == expected
