@@ -316,9 +316,11 @@ VALUE_CATALOGUE = (
 )
 
 
-def _value_failure(cases, evidence):
-    """The failure for wrong gradients: the smallest failing case, and a cause when one fits."""
-    wrong = min((case for case in cases if not _grads_right(case)), key=lambda case: case.size)
+def _value_failure(cases, evidence, smallest=True):
+    """The failure for wrong gradients: the smallest (else the first) failing case, and a cause
+    when one fits."""
+    failing = [case for case in cases if not _grads_right(case)]
+    wrong = min(failing, key=lambda case: case.size) if smallest else failing[0]
     cause = diagnose(VALUE_CATALOGUE, evidence)
     return _failure(f"{wrong.what}: {_difference(wrong)}", cause)
 
@@ -456,7 +458,8 @@ COUNT_CATALOGUE = (
                   _returns(lambda c, n: n == c.size - c.expected_count)),
     Misconception("only elements above clip_value were counted; those below -clip_value are clipped too",
                   _returns(lambda c, n: n == _count(c, lambda x, b: x > b))),
-    Misconception("it counts after clamping, when nothing exceeds the bound any more; count before clamping",
+    Misconception("it returns 0 whatever was clipped; count the elements before clamping them (afterwards none "
+                  "exceeds the bound)",
                   _returns(lambda c, n: n == 0)),
     Misconception("it counts clipped parameters (tensors), not elements",
                   _returns(lambda c, n: n == sum(1 for g in c.before if g is not None
@@ -575,7 +578,7 @@ def clip_value_model(record):
     _check_weights(cases)
     _check_structure(cases)
     if not all(_grads_right(case) for case in cases):
-        raise _value_failure(cases, {"cases": cases, "next backward clipped": hooked})
+        raise _value_failure(cases, {"cases": cases, "next backward clipped": hooked}, smallest=False)
     _check_clipping_run(record)
 
 

@@ -1,6 +1,6 @@
 # buggy: counts after clamping (nothing exceeds the bound then)
 # fails: clip_value_elements
-# expect: counts after clamping
+# expect: returns 0 whatever was clipped
 def clip_grad_value(parameters, clip_value):
     n = 0
     for p in parameters:
