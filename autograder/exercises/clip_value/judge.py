@@ -210,6 +210,7 @@ SIMULATIONS = {
     "zero_inside": _elementwise(lambda x, c: _sign(x) * c if abs(x) > c else 0.0),
     "int_bound": _elementwise(lambda x, c: _clamp(x, -int(c), int(c))),
     "round_bound": _elementwise(lambda x, c: _clamp(x, -round(c), round(c))),
+    "fixed_one": _elementwise(lambda x, c: _clamp(x, -1.0, 1.0)),
 }
 
 
@@ -276,6 +277,7 @@ def _fits_other_bound(evidence):
     if any(b is None for b in bounds) or all(_grads_right(case) for case in cases):
         return False
     return not _fits("int_bound")(evidence) and not _fits("round_bound")(evidence) and \
+        not _fits("fixed_one")(evidence) and \
         not _fits("noop")(evidence) and \
         any(not close(b, case.clip_value, 1e-5) for b, case in zip(bounds, cases)
             if any(abs(x) > case.clip_value for g in case.before if g is not None for x in g.values))
@@ -305,6 +307,7 @@ VALUE_CATALOGUE = (
     Misconception("elements inside the range were set to 0; they must stay as they are", _fits("zero_inside")),
     Misconception("the bound was rounded to an integer (int(clip_value) or round(clip_value)); use clip_value "
                   "exactly as given", lambda e: _fits("int_bound")(e) or _fits("round_bound")(e)),
+    Misconception("the bound is fixed at 1, as in clamp_(-1, 1); use clip_value", _fits("fixed_one")),
     Misconception("the gradients were clamped at another bound than clip_value; use clip_value exactly as given",
                   _fits_other_bound),
     Misconception("the gradients were rescaled (as norm clipping does); value clipping clamps each element on "
