@@ -1,6 +1,10 @@
 # buggy: p.grad.clamp(...) result discarded
-# expect: not clipped in place
+# fails: clip_value_elements, clip_value_model
+# expect: still holds its old values
 def clip_grad_value(parameters, clip_value):
+    n = 0
     for p in parameters:
         if p.grad is not None:
+            n += int((p.grad.abs() > clip_value).sum())
             p.grad.clamp(-clip_value, clip_value)
+    return n

@@ -1,6 +1,10 @@
 # buggy: clamps with clip_value ** 2
-# expect: expected bound 0.25, got 0.0625
+# fails: clip_value_elements
+# expect: another bound
 def clip_grad_value(parameters, clip_value):
+    n = 0
     for p in parameters:
         if p.grad is not None:
+            n += int((p.grad.abs() > clip_value).sum())
             p.grad.clamp_(-clip_value ** 2, clip_value ** 2)
+    return n

@@ -1,6 +1,10 @@
 # buggy: clamps into [0, clip_value]
+# fails: clip_value_elements, clip_value_model
 # expect: [0, clip_value]
 def clip_grad_value(parameters, clip_value):
+    n = 0
     for p in parameters:
         if p.grad is not None:
+            n += int((p.grad.abs() > clip_value).sum())
             p.grad.clamp_(0, clip_value)
+    return n

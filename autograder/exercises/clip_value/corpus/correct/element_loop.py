@@ -1,5 +1,6 @@
-# correct: a python loop over p.grad.view(-1) with comparisons (slow)
+# correct: a python loop over the elements with comparisons (slow)
 def clip_grad_value(parameters, clip_value):
+    count = 0
     for p in parameters:
         if p.grad is None:
             continue
@@ -7,5 +8,8 @@ def clip_grad_value(parameters, clip_value):
         for i in range(flat.numel()):
             if flat[i] > clip_value:
                 flat[i] = clip_value
+                count += 1
             elif flat[i] < -clip_value:
                 flat[i] = -clip_value
+                count += 1
+    return count

@@ -3,7 +3,10 @@ import torch
 
 
 def clip_grad_value(parameters, clip_value):
+    count = 0
     for p in parameters:
         if p.grad is not None:
-            clipped = p.grad.to(torch.float64).clamp(-clip_value, clip_value)
-            p.grad = clipped.to(p.grad.dtype)
+            g64 = p.grad.to(torch.float64)
+            count += int((g64.abs() > clip_value).sum())
+            p.grad = g64.clamp(-clip_value, clip_value).to(p.grad.dtype)
+    return count
