@@ -393,10 +393,15 @@ def _check_weights(cases):
         return
     case = changed[0]
     clamped = all(_same(a.values, [_clamp(x, -c.clip_value, c.clip_value) for x in w.values])
-                  for c in cases for a, w in zip(c.weights_after, c.weights))
-    got = next(a for a, w in zip(case.weights_after, case.weights) if not _same(a.values, w.values))
-    raise _failure(f"{case.what}: expected the weights to stay {fmt(probe.WEIGHT)}, got "
-                   f"{_show(got.values, got.shape)}",
+                  for c in cases for a, w, g in zip(c.weights_after, c.weights, c.before) if g is not None)
+    name, got, was = next((n, a, w) for n, a, w in zip(case.names, case.weights_after, case.weights)
+                          if not _same(a.values, w.values))
+    if len(was.values) == 1:
+        shown = f"{name} to stay {fmt(was.values[0])}, got {_show(got.values, got.shape)}"
+    else:
+        i = next(i for i, (x, y) in enumerate(zip(got.values, was.values)) if not _same((x,), (y,)))
+        shown = f"{name} element {i} to stay {fmt(was.values[i])}, got {fmt(got.values[i])}"
+    raise _failure(f"{case.what}: expected the weights untouched, {shown}",
                    "the weights (p or p.data) were clamped; clip p.grad only" if clamped else None)
 
 

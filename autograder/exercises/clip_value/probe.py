@@ -64,7 +64,9 @@ def model_with_gradients(seed, missing=False):
     """SmallNet on the CPU after one backward pass of a scaled loss.
 
     With `missing`, two parameters have no gradient: layers[0].bias is frozen, and
-    layers[2].weight is trainable but its gradient was removed (not reached this step).
+    layers[2].weight is trainable but its gradient was removed (not reached this step). After
+    the backward pass every weight is moved by WEIGHT, outside every bound, so an answer that
+    clamps the weights instead of their gradients shows on the model too.
     """
     model = small_net(seed)
     if missing:
@@ -72,6 +74,9 @@ def model_with_gradients(seed, missing=False):
     backward(model, seed)
     if missing:
         model.layers[2].weight.grad = None
+    with torch.no_grad():
+        for p in model.parameters():
+            p.add_(WEIGHT)
     return model
 
 
