@@ -144,7 +144,7 @@ def build_batch(root):
     put("flood", CLIP, answered(CLIP, solution_answer(CLIP) + "\nfor _ in range(200000):\n    print('x' * 100)\n"), 10)
     put("patcher", LR, answered(LR, "import torch, math, builtins\ntorch.allclose = lambda *a, **k: True\n"
                                     "math.isclose = lambda *a, **k: True\nbuiltins.abs = lambda x: 0\n" + BUGGY_LR),
-        0)
+        5)      # as the plain buggy answer: its get_lr fails the hidden check; its step (judged against its own get_lr) is right
     put("fake-checks", CLIP, answered(CLIP, FAKE_CHECKS + "\ndef clip_grad_value(parameters, clip_value):\n    pass\n"), 0)
     put("hostile", LR, answered(LR, HOSTILE + solution_answer(LR)), 10)
     older = put("two-files", LR, released(LR), None, name="old.ipynb")
@@ -212,7 +212,7 @@ def test_score_and_status(batch, student, assignment):
 
 def test_buggy_answer_loses_points_and_edited_tests_do_not_help(batch):
     buggy = row(batch, "buggy", LR)
-    assert 0 <= buggy.score < buggy.max_score and "early" in buggy.reason.lower(), buggy
+    assert 0 <= buggy.score < buggy.max_score and "get_lr(999)" in buggy.reason, buggy     # the failing case
     assert row(batch, "tests-edited", LR).score == buggy.score
 
 
