@@ -28,7 +28,7 @@ PAIR_STEPS = (5, 3, 12, 7, 0, 11)       # A, B, A, B, A, B
 
 # step: three groups with their own lrs, called out of order and repeated.
 STEP_CASE = ((0.2, None, 0.05), 7, 0.3)
-STEP_ORDER = (7, 0, 20, 6, 15, 15, 71, 13)
+STEP_ORDER = (7, 0, 20, 6, 15, 15, 71, 7, 13)     # 7 again: a chained lr and a set one differ there
 
 # The real run: SmallNet in two param groups (weights, and biases at a tenth of their lr), SGD with
 # momentum; saved after update RESUME_AT - 1, in the middle of a period, and resumed.
