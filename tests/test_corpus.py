@@ -11,9 +11,9 @@ from autograder.exercises.corpus import (checks_of, comment, corpus_files, corpu
                                          exercise_of_file, load, run_checks)
 from autograder.exercises.judging import NOT_ANSWERED, CheckFailed
 
-REFERENCE_SCHEDULER = load(corpus_of("step_decay") / "correct" / "floor_division.py")
+REFERENCE_SCHEDULER = load(corpus_of("step_decay") / "correct" / "reference.py")
 REFERENCE_CLIP = load(corpus_of("clip_value") / "correct" / "reference.py")
-BUGGY_SCHEDULER = load(corpus_of("step_decay") / "buggy" / "early_by_one.py")
+BUGGY_SCHEDULER = load(corpus_of("step_decay") / "buggy" / "paddle_epoch_plus_one.py")
 BUGGY_CLIP = load(corpus_of("clip_value") / "buggy" / "result_discarded.py")
 REFERENCE_LR = load(corpus_of("gpt_step") / "correct" / "reference.py", "warmup_cosine_lr")
 REFERENCE_STEP = load(corpus_of("gpt_step") / "correct" / "reference.py", "train_step")
@@ -83,13 +83,13 @@ def scheduler_with_get_lr(get_lr):
 @pytest.mark.parametrize("convert", [float, np.float64, np.float32, torch.tensor], ids=lambda f: f.__name__)
 def test_get_lr_may_return_any_float_like(convert):
     def get_lr(self, step):
-        return convert(self.lr_initial * self.gamma ** (step // self.step_size))
+        return [convert(lr * self.gamma ** (step // self.step_size)) for lr in self.initial_lrs]
     checks.step_decay_lr(scheduler_with_get_lr(get_lr))
 
 
-@pytest.mark.parametrize("value, phrase", [(float("nan"), "returned NaN"), ("0.1", "returned a string"),
-                                           (None, "returned None. Likely cause: a missing return."),
-                                           (torch.ones(2), "not a single number")])
+@pytest.mark.parametrize("value, phrase", [([float("nan")] * 3, "returned NaN"), ("0.1", "got a str"),
+                                           (None, "returned None, expected a list of 2 lrs"),
+                                           (0.1, "got a single number")])
 def test_get_lr_returning_a_non_number_fails(value, phrase):
     with pytest.raises(CheckFailed, match=phrase):
         checks.step_decay_lr(scheduler_with_get_lr(lambda self, step: value))

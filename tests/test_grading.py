@@ -22,17 +22,24 @@ LR, CLIP = "01_lr_schedules", "02_gradient_clipping"
 CELL_TIMEOUT = 20    # the setup cell imports torch: slow on a busy 2-core machine
 
 BUGGY_LR = '''class StepDecayScheduler:
-    def __init__(self, optimizer, lr_initial, gamma=0.5, step_size=1000):
-        self.optimizer, self.lr_initial, self.gamma, self.step_size = optimizer, lr_initial, gamma, step_size
+    def __init__(self, optimizer, step_size, gamma):
+        self.optimizer, self.step_size, self.gamma = optimizer, step_size, gamma
+        self.initial_lrs = [group["lr"] for group in optimizer.param_groups]
 
     def get_lr(self, step):
-        return self.lr_initial * self.gamma ** ((step + 1) // self.step_size)
+        return [lr * self.gamma ** ((step + 1) // self.step_size) for lr in self.initial_lrs]
 
-    def step(self, current_step):
-        lr = self.get_lr(current_step)
-        for group in self.optimizer.param_groups:
+    def step(self, t):
+        lrs = self.get_lr(t)
+        for group, lr in zip(self.optimizer.param_groups, lrs):
             group["lr"] = lr
-        return lr
+        return lrs
+
+    def state_dict(self):
+        return {"initial_lrs": self.initial_lrs}
+
+    def load_state_dict(self, state):
+        self.initial_lrs = list(state["initial_lrs"])
 '''
 
 # The same wrong answer, whose get_lr (called by the hidden tests) puts an execute_result into
@@ -137,7 +144,7 @@ def build_batch(root):
     put("flood", CLIP, answered(CLIP, solution_answer(CLIP) + "\nfor _ in range(200000):\n    print('x' * 100)\n"), 10)
     put("patcher", LR, answered(LR, "import torch, math, builtins\ntorch.allclose = lambda *a, **k: True\n"
                                     "math.isclose = lambda *a, **k: True\nbuiltins.abs = lambda x: 0\n" + BUGGY_LR),
-        0)
+        5)      # as the plain buggy answer: its get_lr fails the hidden check; its step (judged against its own get_lr) is right
     put("fake-checks", CLIP, answered(CLIP, FAKE_CHECKS + "\ndef clip_grad_value(parameters, clip_value):\n    pass\n"), 0)
     put("hostile", LR, answered(LR, HOSTILE + solution_answer(LR)), 10)
     older = put("two-files", LR, released(LR), None, name="old.ipynb")
@@ -205,7 +212,7 @@ def test_score_and_status(batch, student, assignment):
 
 def test_buggy_answer_loses_points_and_edited_tests_do_not_help(batch):
     buggy = row(batch, "buggy", LR)
-    assert 0 <= buggy.score < buggy.max_score and "early" in buggy.reason.lower(), buggy
+    assert 0 <= buggy.score < buggy.max_score and "get_lr(999)" in buggy.reason, buggy     # the failing case
     assert row(batch, "tests-edited", LR).score == buggy.score
 
 

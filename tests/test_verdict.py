@@ -9,14 +9,14 @@ from autograder.verdict import judge_cell
 
 from autograder.exercises.corpus import corpus_of, load
 
-RIGHT = load(corpus_of("step_decay") / "correct" / "divmod.py")
+RIGHT = load(corpus_of("step_decay") / "correct" / "reference.py")
 
 
 class WRONG(RIGHT):
     """Stops decaying after six decays: passes the visible tests, not the hidden ones."""
 
     def get_lr(self, step):
-        return self.lr_initial * self.gamma ** min(step // self.step_size, 6)
+        return [lr * self.gamma ** min(step // self.step_size, 6) for lr in self.initial_lrs]
 
 CHECKS = ["step_decay_lr"]
 

@@ -1,289 +1,609 @@
 """Exercise 1, step decay: judge the records of autograder/exercises/step_decay/probe.py.
 
-The expected learning rates come from the closed form, the known mistakes from their own formulas,
-and the training run's reference from torch.optim.lr_scheduler.StepLR, all computed here on the
-CPU; the record only says what the student's code returned.
+step_decay_lr compares get_lr with the closed form (each group's own initial lr times gamma to the
+number of whole periods completed). step_decay_optimizer compares step, state_dict and
+load_state_dict with the student's OWN get_lr and own uninterrupted run, as the visible tests say,
+so a wrong get_lr costs only the first cell. A likely cause is named only when exactly one known
+mistake of the catalogues below reproduces the student's values (judging.diagnose); otherwise the
+feedback shows the failing case alone.
 """
 import functools
 import math
 
 import torch
 
-from autograder.exercises.judging import (ATOL, RTOL, CheckFailed, as_number, close, fmt, fmt_pair,
-                                         recorded_lrs, require_same_weights)
-from autograder.exercises.step_decay import probe as probe
+from autograder.exercises.judging import (CheckFailed, Misconception, close, decode, diagnose, fmt,
+                                         fmt_pair, kind_of)
 from autograder.exercises.probing import flat, one_thread
-from autograder.exercises.step_decay.probe import (DEFAULTS_LR, DEFAULTS_STEPS, GROUP_LRS, LR_CASES, OPTIMIZER_LR,
-                                          RUN_GAMMA, RUN_LR, RUN_STEP_SIZE, RUN_STEPS, STEP_CASE, STEP_ORDER)
+from autograder.exercises.step_decay import probe as probe
+from autograder.exercises.step_decay.probe import (DEFAULT_LR, LR_CASES, PAIR, PAIR_STEPS, RESUME_AT, RUN_BIAS_LR,
+                                                   RUN_GAMMA, RUN_LR, RUN_STEP_SIZE, RUN_STEPS, STEP_CASE, STEP_ORDER)
 
 # An lr computed in float32 (or on a GPU) is within a few float32 roundings (~1e-7) of the closed
 # form; every known mistake is off by at least a factor gamma somewhere.
-LR_RTOL, LR_ATOL = RTOL, ATOL
+LR_RTOL, LR_ATOL = 1e-5, 1e-12
 # The run's weights: the student's run may be on a GPU, the reference is on the CPU; 300 updates
 # of rounding differences stay far below this, while one extra optimizer.step() per update moves
-# the weights by more than 1e-2 (see tests/test_checks_step_decay.py).
+# the weights by more than 1e-2 (see test_step_decay.py).
 WEIGHTS_RTOL = 1e-4
-FORMULA = "lr_initial * gamma ** (step // step_size)"
 INIT_HINT = ("an error in __init__, or a signature other than "
-             "__init__(self, optimizer, lr_initial, gamma=0.5, step_size=1000)")
-STATEFUL = ("get_lr depends on earlier calls (a counter, a running self.lr, or self.lr_initial "
-            "changed inside get_lr); compute the lr from step alone")
+             "__init__(self, optimizer, step_size, gamma)")
 
 
-def step_decay(lr_initial, gamma, step_size, step):
-    return lr_initial * gamma ** (step // step_size)
+def initial_lrs(group_lrs):
+    return [DEFAULT_LR if lr is None else lr for lr in group_lrs]
 
 
-def step_decay_table(lr_initial, gamma, step_size):
-    """The (step, expected lr) pairs get_lr is graded on, in the order it is called."""
-    return [(t, step_decay(lr_initial, gamma, step_size, t)) for t in probe.table_steps(step_size)]
+def step_decay(group_lrs, step_size, gamma, t):
+    """The lr of every group at update t: its initial lr times gamma ** (whole periods completed)."""
+    return [lr * gamma ** (t // step_size) for lr in initial_lrs(group_lrs)]
 
 
 def _settings(case):
-    lr, gamma, s = case
-    return f"lr_initial={lr:g}, gamma={gamma:g}, step_size={s}"
+    group_lrs, s, gamma = case
+    return f"group lrs {list(initial_lrs(group_lrs))}, step_size={s}, gamma={gamma:g}"
 
 
-def _number_or_none(record, key):
-    """What the call under `key` returned, as a float; None when it raised, returned a non-number
-    or NaN, or is not in the record (such values only weaken a hint)."""
+def same(got, expected):
+    """Two lists of lrs equal up to rounding (False for None or another length)."""
+    return got is not None and expected is not None and len(got) == len(expected) and \
+        all(close(g, e, LR_RTOL, LR_ATOL) for g, e in zip(got, expected))
+
+
+def shown(values):
+    return "[" + ", ".join(fmt(v) for v in values) + "]"
+
+
+def shown_pair(expected, got):
+    """Both lists with the digits that tell each pair of entries apart."""
+    pairs = [fmt_pair(e, g) for e, g in zip(expected, got)]
+    extra_e = [fmt(e) for e in expected[len(got):]]
+    extra_g = [fmt(g) for g in got[len(expected):]]
+    return ("[" + ", ".join([e for e, _ in pairs] + extra_e) + "]",
+            "[" + ", ".join([g for _, g in pairs] + extra_g) + "]")
+
+
+def wrong_lrs(what, expected, got, cause=None):
+    """The concrete failing case, and a likely cause only when diagnose() found one."""
+    shown_expected, shown_got = shown_pair(expected, got)
+    text = f"{what}: expected {shown_expected}, got {shown_got}"
+    return CheckFailed(f"{text}. Likely cause: {cause}." if cause else f"{text}.")
+
+
+def _as_lrs(value):
+    """A recorded value as a list of floats; None when it is not a list (or tensor) of numbers."""
     try:
-        if record.failed(key):
+        if isinstance(value, dict) and isinstance(value.get("tensor"), list):
+            return [decode(x) for x in value["tensor"]]
+        if isinstance(value, dict) and isinstance(value.get("seq"), list):
+            return [_one_number(item) for item in value["seq"]]
+    except (CheckFailed, TypeError, ValueError):
+        return None
+    return None
+
+
+def _one_number(item):
+    """A recorded entry of a list as a float (NaN included); ValueError when it is no single number."""
+    if isinstance(item, dict) and "float" in item:
+        return decode(item["float"])
+    if isinstance(item, dict) and isinstance(item.get("tensor"), list) and len(item["tensor"]) == 1:
+        return decode(item["tensor"][0])
+    raise ValueError("not a number")
+
+
+def maybe_lrs(record, key):
+    """What the call under `key` returned, as a list of floats; None when it raised, is missing or
+    is not a list of numbers (such values only weaken a diagnosis)."""
+    try:
+        if not record.has(key) or record.failed(key):
             return None
-        return as_number(record.result(key, key), key)
+        return _as_lrs(record.outcome(key)["value"])
     except CheckFailed:
         return None
 
 
-def _mismatch(what, expected, got, hint):
-    shown_expected, shown_got = fmt_pair(expected, got)
-    return CheckFailed(f"{what}: expected {shown_expected}, got {shown_got}. Likely cause: {hint}.")
+def lrs(record, key, what, n_groups, hint=None):
+    """The list of lrs the call under `key` returned; every other outcome fails the check."""
+    value = record.result(key, what, *([hint] if hint else []))
+    if value is None:
+        raise CheckFailed(f"{what} returned None, expected a list of {n_groups} lrs (one per param group). "
+                          f"Likely cause: a missing return.")
+    numbers = _as_lrs(value)
+    if numbers is None:
+        kind = "a single number" if isinstance(value, dict) and ("float" in value or "bool" in value) \
+            else f"a {kind_of(value)}"
+        raise CheckFailed(f"{what}: expected a list of {n_groups} lrs (one per param group, in the optimizer's "
+                          f"order), got {kind}.")
+    if any(x != x for x in numbers):
+        raise CheckFailed(f"{what} returned NaN in {shown(numbers)}. Likely cause: an invalid operation such "
+                          f"as 0 / 0.")
+    if len(numbers) != n_groups:
+        raise CheckFailed(f"{what}: expected a list of {n_groups} lrs (one per param group, in the optimizer's "
+                          f"order), got {len(numbers)}: {shown(numbers)}.")
+    return numbers
+
+
+def read_group_lrs(record, key, what, n_groups):
+    """The lrs the probe read from the param groups after a call."""
+    value = record.result(key, what)
+    numbers = _as_lrs(value)
+    if numbers is None or len(numbers) != n_groups or any(x != x for x in numbers):
+        raise CheckFailed(f"{what}: the param groups' lrs could not be read as {n_groups} numbers. Likely "
+                          f"cause: step must set each group['lr'] to a number.")
+    return numbers
 
 
 # ----------------------------------------------------------------------------------------------
-# get_lr
+# get_lr: the catalogue of misconceptions, each defined by the values it produces
 
-def _lr_mistakes(lr, gamma, s):
-    """(likely cause, wrong formula) for what students hand in, given one case's settings."""
-    subtraction = "decays by subtraction; step decay multiplies: " + FORMULA
-    late = "decays one step late — the first decay happens at step == step_size"
-    product = "multiplying by gamma * (step // step_size) instead of raising gamma to that power"
-    mistakes = [
-        ("decays one step early — use floor division step // step_size, not (step + 1) // step_size",
-         lambda t: lr * gamma ** ((t + 1) // s)),
-        (late, lambda t: lr * gamma ** ((t - 1) // s)),
-        (late, lambda t: lr * gamma ** (max(t - 1, 0) // s)),
-        (late, lambda t: lr * gamma ** (t // (s + 1))),
-        ("math.ceil rounds up, so the lr decays right after step 0; use floor division step // step_size",
-         lambda t: lr * gamma ** math.ceil(t / s)),
-        ("off by a whole decay (gamma ** (step // step_size + 1)); at step 0 the lr is lr_initial",
-         lambda t: lr * gamma ** (t // s + 1)),
-        ("true division step / step_size decays smoothly; use floor division step // step_size",
-         lambda t: lr * gamma ** (t / s)),
-        ("rounding step / step_size; use floor division step // step_size",
-         lambda t: lr * gamma ** round(t / s)),
-        ("gamma ** step decays at every step; the exponent is the number of whole periods, "
-         "step // step_size", lambda t: lr * gamma ** t),
-        ("step % step_size is the position inside the period; the exponent is step // step_size",
-         lambda t: lr * gamma ** (t % s)),
-        (product, lambda t: lr * gamma * (t // s)),
-        (product, lambda t: lr * gamma * (t // s) if t >= s else lr),
-    ]
-    for decrease in (lambda n: gamma * n, lambda n: lr * gamma * n, lambda n: lr * (1 - gamma) * n):
-        mistakes.append((subtraction, lambda t, d=decrease: lr - d(t // s)))
-        mistakes.append((subtraction, lambda t, d=decrease: max(lr - d(t // s), 0.0)))    # floored at 0
-    # Hard-coded defaults: every combination of the real settings and the usual constants.
-    for lr2, lr_name in ((lr, None), (OPTIMIZER_LR, "optimizer"), (0.01, "lr_initial"), (0.1, "lr_initial")):
-        for gamma2, gamma_name in ((gamma, None), (0.5, "gamma")):
-            for s2, s_name in ((s, None), (1000, "step_size")):
-                if (lr2, gamma2, s2) == (lr, gamma, s):
-                    continue
-                if lr_name == "optimizer":
-                    hint = ("reads the optimizer's lr (optimizer.defaults['lr'] or a param group) "
-                            "instead of self.lr_initial")
-                else:
-                    names = [f"self.{n}" for n in (gamma_name, s_name, lr_name) if n]
-                    hint = "hard-coded defaults instead of " + " / ".join(names)
-                mistakes.append((hint, lambda t, a=lr2, g=gamma2, b=s2: a * g ** (t // b)))
-    return mistakes
+def _periods_mistake(periods):
+    """The lrs of a get_lr that counts `periods(t, s)` instead of whole periods completed."""
+    def lrs(case, t):
+        group_lrs, s, gamma = case
+        return [lr * gamma ** periods(t, s) for lr in initial_lrs(group_lrs)]
+    return lrs
 
 
-def _depends_on_earlier_calls(record, i, step, expected):
-    """Whether get_lr keeps state: right on a new scheduler, or different for a repeated step."""
-    fresh = _number_or_none(record, f"case {i}: fresh get_lr({step})")
-    if fresh is not None and close(fresh, expected, LR_RTOL, LR_ATOL):
-        return True
-    seen = {}
-    for j, t in enumerate(probe.repeat_steps(LR_CASES[i][2])):
-        value = _number_or_none(record, f"case {i}: repeat #{j}")
-        if value is None:
-            return False
-        if t in seen and not close(value, seen[t], LR_RTOL, LR_ATOL):
-            return True
-        seen.setdefault(t, value)
-    return False
+def _formula_mistake(formula):
+    def lrs(case, t):
+        group_lrs, s, gamma = case
+        return [formula(lr, gamma, t // s) for lr in initial_lrs(group_lrs)]
+    return lrs
 
 
-def _explain_lr(record, i, step, expected):
-    """The likely cause of a wrong get_lr(step) in case i, from the new schedulers' answers."""
-    if _depends_on_earlier_calls(record, i, step, expected):
-        return STATEFUL
-    lr, gamma, s = LR_CASES[i]
-    steps = probe.hint_steps(s)
-    values = [_number_or_none(record, f"case {i}: fresh get_lr({t})") for t in steps]
-    if all(v is not None for v in values):
-        for hint, wrong in _lr_mistakes(lr, gamma, s):
-            try:
-                if all(close(v, wrong(t), LR_RTOL, LR_ATOL) for t, v in zip(steps, values)):
-                    return hint
-            except (ArithmeticError, TypeError, ValueError):      # e.g. 0 ** -1, complex powers
-                continue
-    return f"use {FORMULA}, computed from step alone"
+def _one_lr_for_all(which):
+    def lrs(case, t):
+        group_lrs, s, gamma = case
+        base = which(initial_lrs(group_lrs))
+        return [base * gamma ** (t // s)] * len(group_lrs)
+    return lrs
+
+
+def _hard_coded(gamma2=None, s2=None):
+    def lrs(case, t):
+        group_lrs, s, gamma = case
+        g, size = gamma2 or gamma, s2 or s
+        return [lr * g ** (t // size) for lr in initial_lrs(group_lrs)]
+    return lrs
+
+
+def _chainable(case, t):
+    """PyTorch's chainable StepLR.get_lr written for get_lr(t): the current lr, times gamma only at a
+    period boundary."""
+    group_lrs, s, gamma = case
+    factor = gamma if t > 0 and t % s == 0 else 1.0
+    return [lr * factor for lr in initial_lrs(group_lrs)]
+
+
+LATE = "decays one update late (counting updates from 1, or t - 1): update t = step_size is the first decayed one"
+EARLY = "decays one update early (counting updates from 1, or t + 1): updates 0 .. step_size - 1 use the initial lr"
+AT_ZERO = "decays already at update 0: update 0 uses the initial lr, and the first decay is at t = step_size"
+FORMULA_MISTAKES = (
+    (LATE, _periods_mistake(lambda t, s: (t - 1) // s)),
+    (LATE, _periods_mistake(lambda t, s: max(t - 1, 0) // s)),
+    (LATE, _periods_mistake(lambda t, s: t // (s + 1))),
+    (EARLY, _periods_mistake(lambda t, s: (t + 1) // s)),
+    (AT_ZERO, _periods_mistake(lambda t, s: t // s + 1)),
+    ("rounds the number of periods up, so the lr decays right after update 0; count whole periods completed",
+     _periods_mistake(lambda t, s: math.ceil(t / s))),
+    ("decays smoothly, with a fractional number of periods; count whole periods completed only",
+     _periods_mistake(lambda t, s: t / s)),
+    ("rounds the number of periods to the nearest; count whole periods completed",
+     _periods_mistake(lambda t, s: round(t / s))),
+    ("decays at every update; multiply by gamma once per step_size updates",
+     _periods_mistake(lambda t, s: t)),
+    ("uses the position inside the period instead of the number of periods completed",
+     _periods_mistake(lambda t, s: t % s)),
+    ("never decays: get_lr returns the initial lrs", _periods_mistake(lambda t, s: 0)),
+    ("multiplies by gamma times the number of periods instead of raising gamma to that power",
+     _formula_mistake(lambda lr, g, n: lr * g * n)),
+    ("multiplies by gamma times the number of periods instead of raising gamma to that power",
+     _formula_mistake(lambda lr, g, n: lr * g * n if n else lr)),
+    ("subtracts at each period instead of multiplying by gamma", _formula_mistake(lambda lr, g, n: lr - g * n)),
+    ("subtracts at each period instead of multiplying by gamma", _formula_mistake(lambda lr, g, n: lr - lr * g * n)),
+    ("subtracts at each period instead of multiplying by gamma",
+     _formula_mistake(lambda lr, g, n: max(lr - lr * g * n, 0.0))),
+    ("subtracts at each period instead of multiplying by gamma",
+     _formula_mistake(lambda lr, g, n: lr * (1 - (1 - g) * n))),
+    ("uses the first group's lr for every group; scale each group's own initial lr",
+     _one_lr_for_all(lambda lrs: lrs[0])),
+    ("uses the optimizer's default lr (optimizer.defaults['lr']) for every group; scale each group's own "
+     "initial lr", _one_lr_for_all(lambda lrs: DEFAULT_LR)),
+    ("ignores the gamma given to the constructor (a hard-coded value)", _hard_coded(gamma2=0.1)),
+    ("ignores the gamma given to the constructor (a hard-coded value)", _hard_coded(gamma2=0.5)),
+    ("ignores the step_size given to the constructor (a hard-coded value)", _hard_coded(s2=1000)),
+    ("ignores the step_size given to the constructor (a hard-coded value)", _hard_coded(s2=30)),
+    ("ignores the step_size given to the constructor (a hard-coded value)", _hard_coded(s2=10)),
+)
+STATEFUL = ("get_lr depends on earlier calls (a counter, or lrs kept and changed between calls); compute it "
+            "from t and the initial lrs alone")
+CHAINED = ("get_lr multiplies its lrs in place at each period boundary (PyTorch's chainable style), so the "
+           "result depends on the calls before; compute it from t and the initial lrs alone")
+SHARED = ("settings kept on the class or module are shared by every scheduler: creating a second scheduler "
+          "changed the first; store them on self")
+
+
+def _fits_everywhere(lrs_of):
+    """Misconception.fits for a mistake that gives lrs_of(case, t) whatever was asked before: on new
+    schedulers and on one scheduler asked again and again."""
+    def fits(evidence):
+        return all(same(values, lrs_of(case, t)) for case, fresh in zip(LR_CASES, evidence["fresh"])
+                   for t, values in fresh.items()) and \
+            _repeat_fits(evidence, lambda case, steps: [lrs_of(case, t) for t in steps])
+    return fits
+
+
+def _counts_calls(evidence):
+    """get_lr(t) ignores t: the j-th call on a scheduler answers for update j (or j + 1)."""
+    return any(_repeat_fits(evidence, lambda case, steps: [step_decay(*case, j + offset) for j in range(len(steps))])
+               for offset in (0, 1))
+
+
+def _simulate_chained(case, steps):
+    """The answers of a get_lr that keeps lrs and multiplies them by gamma whenever t is a boundary."""
+    group_lrs, s, gamma = case
+    kept, answers = initial_lrs(group_lrs), []
+    for t in steps:
+        if t > 0 and t % s == 0:
+            kept = [lr * gamma for lr in kept]
+        answers.append(kept)
+    return answers
+
+
+def _fresh_right(evidence):
+    return all(same(values, step_decay(*case, t)) for case, fresh in zip(LR_CASES, evidence["fresh"])
+               for t, values in fresh.items())
+
+
+def _fresh_chainable(evidence):
+    return all(same(values, _chainable(case, t)) for case, fresh in zip(LR_CASES, evidence["fresh"])
+               for t, values in fresh.items())
+
+
+def _repeat_fits(evidence, answers_of):
+    """Every case's repeated calls on one scheduler are answers_of(case, steps)."""
+    return all(len(repeat) == len(probe.repeat_steps(case[1])) and
+               all(same(got, want) for got, want in zip(repeat, answers_of(case, probe.repeat_steps(case[1]))))
+               for case, repeat in zip(LR_CASES, evidence["repeat"]))
+
+
+def _chained(evidence):
+    return _fresh_chainable(evidence) and _repeat_fits(evidence, _simulate_chained)
+
+
+def _chainable_formula(evidence):
+    return _fresh_chainable(evidence) and _repeat_fits(evidence, lambda case, steps: [_chainable(case, t)
+                                                                                       for t in steps])
+
+
+def _depends_on_calls(evidence):
+    """Right on new schedulers, wrong on one asked again and again."""
+    return _fresh_right(evidence) and any(
+        not same(got, step_decay(*case, t))
+        for case, repeat in zip(LR_CASES, evidence["repeat"])
+        for t, got in zip(probe.repeat_steps(case[1]), repeat))
+
+
+def _shared_between_instances(evidence):
+    """Each scheduler right alone; in the pair, A answers with B's settings."""
+    if not (evidence["pair_fresh_right"] and evidence["pair"]):
+        return False
+    (a_lrs, _, _), (b_lrs, b_s, b_gamma) = PAIR
+    for j, (t, got) in enumerate(zip(PAIR_STEPS, evidence["pair"])):
+        if j % 2 == 0:
+            options = [step_decay(a_lrs, b_s, b_gamma, t), step_decay(b_lrs, b_s, b_gamma, t)]
+            if not any(same(got, option) for option in options):
+                return False
+    return True
+
+
+LR_CATALOGUE = [Misconception(cause, _fits_everywhere(lrs_of)) for cause, lrs_of in FORMULA_MISTAKES] + [
+    Misconception(STATEFUL, lambda e: _depends_on_calls(e) and not _chained(e)),
+    Misconception("get_lr ignores t and counts its own calls instead; compute the lr of update t from t",
+                  _counts_calls),
+    Misconception(CHAINED, _chained),
+    Misconception("copies PyTorch's chainable StepLR.get_lr, which multiplies the current lr by gamma only at a "
+                  "period boundary; get_lr(t) must give the lr of update t itself", _chainable_formula),
+    Misconception(SHARED, _shared_between_instances),
+]
+
+
+def lr_evidence(record):
+    fresh = [{t: maybe_lrs(record, f"case {i}: fresh get_lr({t})") for t in probe.hint_steps(case[1])}
+             for i, case in enumerate(LR_CASES)]
+    repeat = []
+    for i, case in enumerate(LR_CASES):
+        values = [maybe_lrs(record, f"case {i}: repeat #{j}") for j in range(len(probe.repeat_steps(case[1])))]
+        repeat.append(values if all(v is not None for v in values) else [])
+    pair_fresh_right = all(
+        same(maybe_lrs(record, f"pair: fresh {label} get_lr({t})"), step_decay(*case, t))
+        for label, case in zip("AB", PAIR) for t in set(PAIR_STEPS))
+    pair = [maybe_lrs(record, f"pair: #{j}") for j in range(len(PAIR_STEPS))]
+    return {"fresh": fresh, "repeat": repeat, "pair": pair if all(v is not None for v in pair) else [],
+            "pair_fresh_right": pair_fresh_right}
 
 
 def step_decay_lr(record):
-    """get_lr follows lr_initial * gamma ** (step // step_size) for any settings and call order."""
+    """get_lr(t) gives every group its own initial lr times gamma ** (whole periods completed), for
+    any settings and call order, with several schedulers alive at once; it changes no lr."""
+    failures = []
     for i, case in enumerate(LR_CASES):
+        group_lrs, s, gamma = case
         settings = _settings(case)
-        record.result(f"case {i}: new", f"StepDecayScheduler(optimizer, {settings})", INIT_HINT)
-        for j, (step, expected) in enumerate(step_decay_table(*case)):
-            what = f"get_lr({step}) with {settings}"
-            got = record.number(f"case {i}: get_lr #{j}", what)
-            if not close(got, expected, LR_RTOL, LR_ATOL):
-                raise _mismatch(what, expected, got, _explain_lr(record, i, step, expected))
+        record.result(f"case {i}: new", f"StepDecayScheduler(optimizer, {s}, {gamma:g}) with {settings}",
+                      INIT_HINT)
+        steps = probe.table_steps(s)
+        for j, t in enumerate(steps):
+            earlier = f", after get_lr of {list(steps[:j])} on the same scheduler" if j else ""
+            what = f"get_lr({t}) with {settings}{earlier}"
+            got = lrs(record, f"case {i}: get_lr #{j}", what, len(group_lrs))
+            expected = step_decay(*case, t)
+            if not same(got, expected):
+                failures.append(((j > 0 and t in steps[:j]), len(group_lrs), t, j, what, expected, got))
+    if failures:
+        *_, what, expected, got = min(failures, key=lambda f: f[:4])       # the smallest case
+        raise wrong_lrs(what, expected, got, diagnose(LR_CATALOGUE, lr_evidence(record)))
 
-    record.result("defaults: new", f"StepDecayScheduler(optimizer, lr_initial={DEFAULTS_LR:g})",
-                  "__init__ must keep the defaults gamma=0.5, step_size=1000")
-    for step in DEFAULTS_STEPS:
-        what = f"get_lr({step}) with lr_initial={DEFAULTS_LR:g} and the defaults gamma=0.5, step_size=1000"
-        expected = step_decay(DEFAULTS_LR, 0.5, 1000, step)
-        got = record.number(f"defaults: get_lr({step})", what)
-        if not close(got, expected, LR_RTOL, LR_ATOL):
-            raise _mismatch(what, expected, got, "the defaults of __init__ were changed; keep gamma=0.5, "
-                                                 "step_size=1000")
+    _check_pair(record)
+
+    for i, case in enumerate(LR_CASES):
+        after = read_group_lrs(record, f"case {i}: lrs after get_lr", f"the param groups after get_lr calls",
+                          len(case[0]))
+        if not same(after, initial_lrs(case[0])):
+            raise wrong_lrs(f"the param groups' lrs after only get_lr calls with {_settings(case)}",
+                            initial_lrs(case[0]), after, "get_lr writes into the optimizer; it only "
+                            "computes, and step(t) sets the lrs")
+
+
+def _check_pair(record):
+    """Two schedulers alive at once: each one answers with its own settings."""
+    a, b = PAIR
+    record.result("pair: A new", f"StepDecayScheduler with {_settings(a)}", INIT_HINT)
+    record.result("pair: B new", f"a second StepDecayScheduler, created while the first exists ({_settings(b)})",
+                  INIT_HINT)
+    for j, t in enumerate(PAIR_STEPS):
+        (label, case), (other, other_case) = (("A", a), ("B", b)) if j % 2 == 0 else (("B", b), ("A", a))
+        what = (f"get_lr({t}) of scheduler {label} ({_settings(case)}) while scheduler {other} "
+                f"({_settings(other_case)}) exists too")
+        got = lrs(record, f"pair: #{j}", what, len(case[0]))
+        expected = step_decay(*case, t)
+        if not same(got, expected):
+            raise wrong_lrs(what, expected, got, diagnose(LR_CATALOGUE, lr_evidence(record)))
 
 
 # ----------------------------------------------------------------------------------------------
-# step
+# step: judged against the student's own get_lr
 
-def _group_lrs(record, key, what):
-    """The lr of every param group after a call; a missing or non-numeric lr fails."""
-    return recorded_lrs(record, key, what, "the param groups could not be read. Likely cause: step must only "
-                        "set group['lr'] on the optimizer's param groups.",
-                        "get_lr returned None (a missing return).")
+def _own(record, t, n_groups):
+    return lrs(record, f"calls: fresh get_lr({t})", f"get_lr({t}) of a new scheduler with "
+               f"{_settings(STEP_CASE)} (the step tests compare step with your own get_lr)", n_groups)
 
 
-def _shown(expected, values):
-    """(expected, [values]) as text, each value with the digits that tell it from expected."""
-    digits = [fmt_pair(expected, x) for x in values]
-    longest = max((e for e, _ in digits), key=len, default=fmt(expected))
-    return longest, "[" + ", ".join(g for _, g in digits) + "]"
+def _step_mistakes(evidence):
+    """(cause, predicted group lrs after call j given the evidence) for the step catalogue."""
+    group_lrs, s, gamma = STEP_CASE
+    own = evidence["own"]
+
+    def rescale(j, t, before):
+        return [lr * gamma ** (t // s) for lr in before]
+
+    def chain(j, t, before):
+        return [lr * gamma for lr in before] if t > 0 and t % s == 0 else before
+
+    return (
+        ("step does not write the lrs into optimizer.param_groups", lambda j, t, before: before),
+        ("step sets only the first param group; loop over all of optimizer.param_groups",
+         lambda j, t, before: own[t][:1] + before[1:]),
+        ("step sets every group to the first group's lr instead of each group's own entry of get_lr(t)",
+         lambda j, t, before: own[t][:1] * len(before)),
+        ("step multiplies each group's current lr by the decay instead of using its initial lr, so the lrs "
+         "compound from call to call", rescale),
+        ("step multiplies the current lrs by gamma at each period boundary (in place, like PyTorch's chainable "
+         "StepLR), so the lrs depend on the calls before; set get_lr(t)", chain),
+        ("step counts its own calls instead of using the t it is given", lambda j, t, before: own.get(j)),
+        ("step(t) sets the lrs of update t - 1", lambda j, t, before: own.get(t - 1)),
+        ("step(t) sets the lrs of update t + 1", lambda j, t, before: own.get(t + 1)),
+    )
 
 
-def _step_failure(record, what, step, expected, got, before):
-    """The message for wrong learning rates in the param groups after step(step)."""
-    shown_expected, shown = _shown(expected, got)
-    wanted = f"expected lr {shown_expected} in all {len(GROUP_LRS)} param groups, got {shown}"
-    unchanged = [close(x, y, 1e-12) for x, y in zip(got, before)]
-    if got and close(got[0], expected, LR_RTOL, LR_ATOL) and all(unchanged[1:]):
-        return (f"step(...) changed only the first param group: {wanted}. "
-                f"Likely cause: loop over all optimizer.param_groups.")
-    own = _number_or_none(record, f"calls: fresh get_lr({step})")
-    lr, gamma, s = STEP_CASE
-    neighbours = [step_decay(lr, gamma, s, t) for t in (step - 1, step + 1) if t >= 0]
-    if all(unchanged):
-        hint = ("the lr was computed but never written into the optimizer; set group['lr'] = lr for "
-                "every group in optimizer.param_groups")
-    elif any(all(close(x, n, LR_RTOL, LR_ATOL) for x in got) for n in neighbours):
-        hint = "step(current_step) must set get_lr(current_step), not the lr of the step before or after"
-    elif own is not None and not close(own, expected, LR_RTOL, LR_ATOL) and \
-            all(close(x, own, LR_RTOL, LR_ATOL) for x in got):
-        hint = f"step uses get_lr, which returns {fmt_pair(expected, own)[1]} here; fix get_lr (see the get_lr tests)"
-    else:
-        hint = ("step must set get_lr(current_step) itself, not rescale the current lr or count calls; "
-                "current_step may come in any order")
-    return f"{what}: {wanted}. Likely cause: {hint}."
+def _fits_calls(predict):
+    def fits(evidence):
+        return bool(evidence["calls"]) and all(same(after, predict(j, t, before))
+                                               for j, (t, before, after) in enumerate(evidence["calls"]))
+    return fits
+
+
+def _step_catalogue(evidence):
+    return [Misconception(cause, _fits_calls(predict)) for cause, predict in _step_mistakes(evidence)]
 
 
 def _check_step_calls(record):
-    """step(t), called out of order, sets get_lr(t) on all three param groups and returns it."""
-    lr, gamma, s = STEP_CASE
+    """step(t), called out of order, sets each group to its entry of the student's own get_lr(t) and
+    returns that list."""
+    group_lrs_, s, gamma = STEP_CASE
+    n = len(group_lrs_)
     settings = _settings(STEP_CASE)
-    record.result("calls: new", f"StepDecayScheduler(optimizer, {settings})", INIT_HINT)
-    before = _group_lrs(record, "calls: lrs after new", f"the calls before step({STEP_ORDER[0]}) with {settings}")
-    for j, step in enumerate(STEP_ORDER):
-        what = f"step({step}) with {settings}"
-        expected = step_decay(lr, gamma, s, step)
+    record.result("calls: new", f"StepDecayScheduler(optimizer, {s}, {gamma:g}) with {settings}", INIT_HINT)
+    before = read_group_lrs(record, "calls: lrs after new", f"the param groups after StepDecayScheduler(...)", n)
+    own = {t: maybe_lrs(record, f"calls: fresh get_lr({t})") for t in probe.step_calls_steps()}
+    calls = []
+    for j, t in enumerate(STEP_ORDER):
+        previous = f", after step of {list(STEP_ORDER[:j])}" if j else ""
+        what = f"step({t}) with {settings}{previous}"
         returned = record.result(f"calls: step #{j}", what)
-        got = _group_lrs(record, f"calls: lrs after #{j}", what)
-        if len(got) != len(GROUP_LRS) or not all(close(x, expected, LR_RTOL, LR_ATOL) for x in got):
-            raise CheckFailed(_step_failure(record, what, step, expected, got, before))
+        after = read_group_lrs(record, f"calls: lrs after #{j}", f"the param groups after {what}", n)
+        calls.append((t, before, after))
+        expected = _own(record, t, n)
+        if not same(after, expected):
+            evidence = {"own": own, "calls": _complete_calls(record, n, before_all=read_group_lrs(
+                record, "calls: lrs after new", "", n))}
+            raise wrong_lrs(f"the param group lrs after {what}, compared with your own get_lr({t})", expected,
+                            after, diagnose(_step_catalogue(evidence), evidence))
         if returned is None:
-            raise CheckFailed(f"{what} returned None. Likely cause: a missing return (step returns the "
-                              f"lr it set).")
-        value = as_number(returned, what)
-        if not close(value, expected, LR_RTOL, LR_ATOL):
-            hint = ("returns self.lr_initial instead of the lr it set" if close(value, lr, LR_RTOL, LR_ATOL)
-                    else "step should return the lr it set, get_lr(current_step)")
-            shown_expected, shown = fmt_pair(expected, value)
-            raise CheckFailed(f"{what}: expected the return value {shown_expected}, got {shown}. "
-                              f"Likely cause: {hint}.")
-        before = got            # nothing runs between one call's "after" and the next call
+            raise CheckFailed(f"{what} returned None, expected the list of lrs it set, {shown(after)}. Likely "
+                              f"cause: a missing return.")
+        numbers = _as_lrs(returned)
+        if numbers is None:
+            kind = "a single number" if isinstance(returned, dict) and "float" in returned else \
+                f"a {kind_of(returned)}"
+            raise CheckFailed(f"what {what} returned: expected the list of lrs it set, {shown(after)}, got "
+                              f"{kind}.")
+        if not same(numbers, after):
+            returns = _returns(record, n, read_group_lrs(record, "calls: lrs after new", "", n))
+            cause = diagnose([Misconception("step returns the initial lrs, not the lrs it set", lambda e: all(
+                                  same(r, initial_lrs(group_lrs_)) for r, _ in e)),
+                              Misconception("step returns the lrs from before the call, not the lrs it set",
+                                            lambda e: all(same(r, b) for r, b in e))], returns)
+            raise wrong_lrs(f"what {what} returned, compared with the lrs it set", after, numbers, cause)
+        before = after
+
+
+def _returns(record, n, before_all):
+    """(what step returned, the groups' lrs before the call) for every call the record holds."""
+    pairs, before = [], before_all
+    for j, (t, _, after) in enumerate(_complete_calls(record, n, before_all)):
+        pairs.append((maybe_lrs(record, f"calls: step #{j}"), before))
+        before = after
+    return pairs
+
+
+def _complete_calls(record, n, before_all):
+    """(t, lrs before, lrs after) for every step call the record holds."""
+    calls, before = [], before_all
+    for j, t in enumerate(STEP_ORDER):
+        after = maybe_lrs(record, f"calls: lrs after #{j}")
+        if after is None or len(after) != n:
+            break
+        calls.append((t, before, after))
+        before = after
+    return calls
 
 
 # ----------------------------------------------------------------------------------------------
-# The training run
+# The training run, uninterrupted and resumed
+
+def replay(lrs_per_update, extra_step=False):
+    """The final weights of the probe's run on the CPU with the given group lrs set before each
+    update (and, with `extra_step`, one more optimizer.step() before it, as a step() that calls it)."""
+    with one_thread():
+        model, x, y = probe.run_model(torch.device("cpu"))
+        optimizer = probe.run_optimizer(model)
+        for lrs_ in lrs_per_update:
+            for group, lr in zip(optimizer.param_groups, lrs_):
+                group["lr"] = lr
+            if extra_step:
+                optimizer.step()
+            probe.update(model, optimizer, x, y)
+    return tuple(flat(list(model.parameters())).tolist())
+
 
 @functools.lru_cache(maxsize=None)
 def reference_run():
-    """(lr at each update, final weights) of the run driven by StepLR, on the CPU.
-
-    The student's scheduler sets the lr before update t; StepLR advances after it. Both give
-    lr_initial * gamma ** (t // step_size) at update t.
-    """
+    """(lrs at each update, final weights) of the run driven by StepLR, on the CPU (for the tests)."""
     with one_thread():
-        model, x, y, optimizer = probe.run_setup(torch.device("cpu"))
+        model, x, y = probe.run_model(torch.device("cpu"))
+        optimizer = probe.run_optimizer(model)
         scheduler = torch.optim.lr_scheduler.StepLR(optimizer, step_size=RUN_STEP_SIZE, gamma=RUN_GAMMA)
-        lrs = []
+        used = []
         for _ in range(RUN_STEPS):
-            lrs.append(optimizer.param_groups[0]["lr"])
+            used.append(tuple(group["lr"] for group in optimizer.param_groups))
             probe.update(model, optimizer, x, y)
             scheduler.step()
-    if not all(close(got, step_decay(RUN_LR, RUN_GAMMA, RUN_STEP_SIZE, t), LR_RTOL, LR_ATOL)
-               for t, got in enumerate(lrs)):
-        raise RuntimeError("StepLR disagrees with the closed form")         # a grader bug
-    return tuple(lrs), tuple(flat(list(model.parameters())).tolist())
+    return tuple(used), tuple(flat(list(model.parameters())).tolist())
+
+
+def _weights_differ(got, reference):
+    difference = max((abs(a - b) for a, b in zip(got, reference)), default=math.inf) \
+        if len(got) == len(reference) else math.inf
+    allowed = WEIGHTS_RTOL * (1 + max((abs(x) for x in reference), default=0.0))
+    return (not difference <= allowed), difference, allowed
+
+
+RUN = (f"a {RUN_STEPS}-update SGD run of SmallNet (weights at lr {RUN_LR:g}, biases at {RUN_BIAS_LR:g}; "
+       f"step_size={RUN_STEP_SIZE}, gamma={RUN_GAMMA:g})")
+MUST_ONLY_SET_LR = ("step must only set the lrs: not call optimizer.step() or zero_grad(), nor change other "
+                    "optimizer settings")
+
+
+def _read_run(record, prefix, updates, label):
+    used = []
+    for t in updates:
+        record.result(f"{prefix}: step({t})", f"step({t}) in {label}")
+        used.append(read_group_lrs(record, f"{prefix}: lrs {t}", f"the param groups at update {t} of {label}", 2))
+        record.result(f"{prefix}: update {t}", f"the optimizer's update {t} in {label}", MUST_ONLY_SET_LR)
+    return used
 
 
 def _check_training_run(record):
-    """The real run: the student's scheduler and StepLR drive the same training identically."""
-    settings = _settings((RUN_LR, RUN_GAMMA, RUN_STEP_SIZE))
-    run = f"in a {RUN_STEPS}-step SGD run of SmallNet with {settings}"
-    must_only_set_lr = ("step() must only set the lr — it must not call optimizer.step() or "
-                        "zero_grad() or change other optimizer settings")
-    record.result("run: new", f"StepDecayScheduler(optimizer, {settings})", INIT_HINT)
-    lrs = []
-    for t in range(RUN_STEPS):
-        record.result(f"run: step({t})", f"step({t}) during a {RUN_STEPS}-step training run")
-        lrs.append(record.number(f"run: lr {t}", f"the param group lr at update {t}"))
-        record.result(f"run: update {t}", f"the optimizer's update {t} {run}", must_only_set_lr)
-    for t, got in enumerate(lrs):
-        expected = step_decay(RUN_LR, RUN_GAMMA, RUN_STEP_SIZE, t)
-        if not close(got, expected, LR_RTOL, LR_ATOL):
-            shown_expected, shown = fmt_pair(expected, got)
-            raise CheckFailed(f"{run}, the lr at update {t}: expected {shown_expected} (as StepLR), got "
-                              f"{shown}. Likely cause: call step(t) with the update's index t, and set "
-                              f"get_lr(t) without other changes to the optimizer.")
-    weights = record.tensor("run: weights", f"the final weights {run}")
+    """The uninterrupted run changes nothing but the lrs; the run saved after update RESUME_AT - 1
+    and resumed sets the same lrs and ends on the same weights."""
+    record.result("run: new", f"StepDecayScheduler(optimizer, {RUN_STEP_SIZE}, {RUN_GAMMA:g}) in {RUN}",
+                  INIT_HINT)
+    used = _read_run(record, "run", range(RUN_STEPS), RUN)
+    weights = record.tensor("run: weights", f"the final weights of {RUN}")
     if weights is None:
-        raise CheckFailed(f"{run}, the final weights could not be read. Likely cause: the answer cell "
+        raise CheckFailed(f"the final weights of {RUN} could not be read. Likely cause: the answer cell "
                           f"interferes with the tests.")
-    require_same_weights(weights, reference_run()[1],
-                         f"{run}, the final weights: expected those of the same run driven by "
-                         f"torch.optim.lr_scheduler.StepLR", must_only_set_lr, rtol=WEIGHTS_RTOL)
+    expected = replay(used)
+    differ, difference, allowed = _weights_differ(weights, expected)
+    if differ:
+        cause = MUST_ONLY_SET_LR + " (step calls optimizer.step())" \
+            if not _weights_differ(weights, replay(used, extra_step=True))[0] else None
+        text = (f"the final weights of {RUN}: expected those of plain SGD with the lrs your step set, got "
+                f"weights up to {difference:.3g} away (at most {allowed:.3g} allowed)")
+        raise CheckFailed(f"{text}. Likely cause: {cause}." if cause else f"{text}.")
+    _check_resume(record, used, weights)
+
+
+def _check_resume(record, used, weights):
+    resumed_run = f"{RUN}, saved after update {RESUME_AT - 1} and resumed"
+    record.result("resume: first new", f"StepDecayScheduler(...) in {resumed_run}", INIT_HINT)
+    _read_run(record, "resume", range(RESUME_AT), resumed_run)
+    state = record.result("resume: state_dict", f"state_dict() after update {RESUME_AT - 1}")
+    if not isinstance(state, dict):
+        raise CheckFailed(f"state_dict() after update {RESUME_AT - 1} returned a {kind_of(state)}, expected a dict "
+                          f"of plain values (numbers, lists).")
+    record.result("resume: copy", "copying the state_dict (copy.deepcopy, as a checkpoint does)",
+                  "state_dict must hold plain values (numbers, lists), not the optimizer")
+    record.result("resume: new", f"StepDecayScheduler(...) on the restored optimizer in {resumed_run}", INIT_HINT)
+    record.result("resume: load_state_dict", f"load_state_dict(state) in {resumed_run}")
+    resumed = _read_run(record, "resume", range(RESUME_AT, RUN_STEPS), resumed_run)
+    for t, got in zip(range(RESUME_AT, RUN_STEPS), resumed):
+        if not same(got, list(used[t])):
+            evidence = {"resumed": resumed, "used": used}
+            raise wrong_lrs(f"the lrs step({t}) set in {resumed_run}, compared with the uninterrupted run",
+                            list(used[t]), got, diagnose(RESUME_CATALOGUE, evidence))
+    resumed_weights = record.tensor("resume: weights", f"the final weights of {resumed_run}")
+    differ, difference, allowed = _weights_differ(resumed_weights or [], weights)
+    if differ:
+        raise CheckFailed(f"the final weights of {resumed_run}: expected those of the uninterrupted run, got "
+                          f"weights up to {difference:.3g} away (at most {allowed:.3g} allowed). Likely cause: "
+                          f"{MUST_ONLY_SET_LR}; load_state_dict too.")
+
+
+def _restored_as_initial(evidence):
+    used, resumed = evidence["used"], evidence["resumed"]
+    restored = used[RESUME_AT - 1]
+    return all(same(got, [r * u / u0 for r, u, u0 in zip(restored, used[t], used[0])])
+               for t, got in zip(range(RESUME_AT, RUN_STEPS), resumed))
+
+
+def _frozen(evidence):
+    restored = evidence["used"][RESUME_AT - 1]
+    return all(same(got, list(restored)) for got in evidence["resumed"])
+
+
+RESUME_CATALOGUE = [
+    Misconception("the new scheduler took the restored optimizer's lrs (those of the last update) as the initial "
+                  "lrs; keep the initial lrs in state_dict (or in group['initial_lr']) and restore them in "
+                  "load_state_dict", _restored_as_initial),
+    Misconception("after load_state_dict the scheduler no longer writes into the resumed optimizer (does "
+                  "state_dict hold the optimizer?); state_dict holds plain values only", _frozen),
+]
 
 
 def step_decay_optimizer(record):
-    """step(t) sets the lr on every param group and returns it; a real run matches StepLR."""
+    """step(t) sets your own get_lr(t) and returns it; a real run
+    changes only the lrs, and resumes from state_dict to the same lrs and weights."""
     _check_step_calls(record)
     _check_training_run(record)

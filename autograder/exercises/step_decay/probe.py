@@ -1,50 +1,57 @@
-"""Exercise 1, step decay: call the student's StepDecayScheduler on the hidden settings and record
-what get_lr and step return and the learning rates they leave in the optimizer.
+"""Exercise 1, step decay: call the student's StepDecayScheduler(optimizer, step_size, gamma) on the
+hidden settings and record what get_lr, step, state_dict and load_state_dict return and the
+learning rates they leave in the optimizers.
 
 Every call is made whatever the earlier ones returned, so the judge can tell the likely cause from
-the record alone: besides the graded calls, each case asks new schedulers for their lr at many
-steps (a wrong formula shows its shape there) and repeats calls on one scheduler (state shows).
+the record alone: besides the graded calls, each case asks new schedulers for their lrs at many
+updates (a wrong formula shows its shape there), repeats calls on one scheduler (state shows) and
+keeps two schedulers alive at once (state shared between instances shows).
 """
+import copy
 
 import torch
 
 from autograder.exercises.probing import DEVICE, FAILED, Probe, flat, one_thread, regression_data, small_net
 
-CPU = torch.device("cpu")
+DEFAULT_LR = 0.77       # the optimizers' default lr: a group written None takes it
 
-# (lr_initial, gamma, step_size): the notebook's defaults, then values no hard-coded default matches.
-LR_CASES = ((0.1, 0.5, 1000), (0.2, 0.3, 7), (3e-4, 0.9, 1), (1.0, 0.1, 250), (0.05, 1.0, 3))
-OPTIMIZER_LR = 0.77     # differs from every lr_initial, so reading the optimizer's lr fails
-DEFAULTS_LR = 0.01      # the defaults case: only lr_initial is given
-DEFAULTS_STEPS = (0, 999, 1000, 1999, 2000, 3500)
+# get_lr: (group lrs, step_size, gamma). The worked example first, then settings no hard-coded
+# constant matches: several groups with different lrs, step_size 1, gamma 1 (no decay).
+LR_CASES = (((0.01, 0.001), 1000, 0.5),
+            ((0.3, None, 0.05), 7, 0.3),
+            ((3e-4,), 1, 0.9),
+            ((1.0, 0.25), 250, 0.1),
+            ((0.05, 0.5), 3, 1.0))
+# Two schedulers alive at once: A is created, then B, then both are asked in turn.
+PAIR = (((0.2, 0.02), 5, 0.5), ((0.9,), 3, 0.1))
+PAIR_STEPS = (5, 3, 12, 7, 0, 11)       # A, B, A, B, A, B
 
-# The step() calls: three param groups with their own lrs, none equal to lr_initial, called out of order.
-GROUP_LRS = (0.3, 0.7, None)        # None: the group takes the optimizer's default lr
-GROUP_DEFAULT_LR = 0.9
-STEP_CASE = (0.2, 0.3, 7)
-STEP_ORDER = (7, 0, 20, 6, 15, 15, 71, 13)
+# step: three groups with their own lrs, called out of order and repeated.
+STEP_CASE = ((0.2, None, 0.05), 7, 0.3)
+STEP_ORDER = (7, 0, 20, 6, 15, 15, 71, 7, 13)     # 7 again: a chained lr and a set one differ there
 
-# The real run: SmallNet, full-batch MSE, SGD with momentum.
-RUN_STEPS, RUN_STEP_SIZE, RUN_GAMMA, RUN_LR = 300, 40, 0.5, 0.05
-RUN_SEED, RUN_MOMENTUM = 0, 0.9
+# The real run: SmallNet in two param groups (weights, and biases at a tenth of their lr), SGD with
+# momentum; saved after update RESUME_AT - 1, in the middle of a period, and resumed.
+RUN_STEPS, RUN_STEP_SIZE, RUN_GAMMA, RUN_LR, RUN_BIAS_LR = 300, 40, 0.5, 0.05, 0.005
+RUN_SEED, RUN_MOMENTUM, RESUME_AT = 0, 0.9, 130
 
 
 def table_steps(step_size):
-    """The steps get_lr is graded on, in the order it is called on one scheduler.
-
-    The period's edges and a point many periods on, then a repeated step (a stateful counter gives
-    a different value) and steps out of order (large step, then small ones).
-    """
+    """The updates get_lr is graded on, in the order it is called on one scheduler: the period's
+    edges, a point many periods on, then repeated updates and updates out of order."""
     s = step_size
     return (0, s - 1, s, s + 1, 2 * s - 1, 2 * s, 10 * s + 3, s, 10 * s + 3, s - 1, 0)
 
 
+LRS_READ_AFTER = 6      # the groups' lrs are read after this call of table_steps, get_lr(10 * s + 3)
+
+
 def hint_steps(step_size):
-    """Steps asked of new schedulers to name a mistake: every graded step, mid-periods (rounding
-    shows there) and steps past the default step_size (hard-coded defaults show there)."""
+    """Updates asked of new schedulers to name a mistake: every graded update, mid-periods
+    (rounding shows there) and updates past the usual hard-coded step sizes."""
     s = step_size
     return tuple(sorted({*table_steps(s), 1, 2, s // 2 + 1, s + s // 2 + 1, 2 * s + 1, 3 * s,
-                         1000, 2000, 2500}))
+                         10, 30, 1000, 2000, 2500}))
 
 
 def repeat_steps(step_size):
@@ -53,100 +60,132 @@ def repeat_steps(step_size):
     return table_steps(step_size) + (0,) * (step_size + 1)
 
 
+def step_calls_steps():
+    """The updates get_lr is asked of new schedulers for the step() calls: each update step() is
+    called with, each call's index (a call counter), and their neighbours."""
+    steps = set(STEP_ORDER) | set(range(len(STEP_ORDER)))
+    return tuple(sorted(steps | {t + 1 for t in steps} | {t - 1 for t in steps if t > 0}))
+
+
 # ----------------------------------------------------------------------------------------------
 # Inputs (the judge rebuilds them on the CPU from these very functions)
 
-def run_setup(device):
-    """(model, x, y, optimizer) at the start of the real run, on `device`."""
+def group_optimizer(group_lrs, device=DEVICE):
+    """SGD over one small parameter per group; a None lr takes DEFAULT_LR."""
+    groups = []
+    for lr in group_lrs:
+        group = {"params": [torch.nn.Parameter(torch.zeros(2, device=device))]}
+        if lr is not None:
+            group["lr"] = lr
+        groups.append(group)
+    return torch.optim.SGD(groups, lr=DEFAULT_LR)
+
+
+def run_model(device):
+    """(model, x, y) at the start of the real run, on `device`."""
     model = small_net(RUN_SEED).to(device)
     x, y = (t.to(device) for t in regression_data(RUN_SEED))
-    return model, x, y, torch.optim.SGD(model.parameters(), lr=RUN_LR, momentum=RUN_MOMENTUM)
+    return model, x, y
+
+
+def run_optimizer(model):
+    """SGD with momentum: the weights at RUN_LR, the biases at RUN_BIAS_LR."""
+    weights = [p for name, p in model.named_parameters() if name.endswith("weight")]
+    biases = [p for name, p in model.named_parameters() if name.endswith("bias")]
+    return torch.optim.SGD([{"params": weights}, {"params": biases, "lr": RUN_BIAS_LR}],
+                           lr=RUN_LR, momentum=RUN_MOMENTUM)
 
 
 def update(model, optimizer, x, y):
-    """One full-batch MSE update at the optimizer's current lr."""
+    """One full-batch MSE update at the optimizer's current lrs."""
     optimizer.zero_grad()
     torch.nn.functional.mse_loss(model(x), y).backward()
     optimizer.step()
-
-
-def _optimizer(group_lrs=(OPTIMIZER_LR,), default_lr=OPTIMIZER_LR):
-    """SGD over one small parameter per group, on DEVICE; a None lr takes the default."""
-    groups = [{"params": [torch.nn.Parameter(torch.zeros(2, device=DEVICE))]} for _ in group_lrs]
-    for group, lr in zip(groups, group_lrs):
-        if lr is not None:
-            group["lr"] = lr
-    return torch.optim.SGD(groups, lr=default_lr)
 
 
 def _group_lrs(optimizer):
     return [group.get("lr") for group in optimizer.param_groups]
 
 
-def _first_group_lr(optimizer):
-    return optimizer.param_groups[0]["lr"]
-
-
 # ----------------------------------------------------------------------------------------------
 # The probes. Each call into the answer looks its method up inside the call, so a missing method
-# is recorded as that call's error.
+# is recorded as that call's error. The constructor is called positionally, as the text writes it.
 
-def _new(cls, optimizer, case):
-    lr, gamma, s = case
-    return cls(optimizer, lr_initial=lr, gamma=gamma, step_size=s)
-
-
-def _get_lr(scheduler, step):
-    return scheduler.get_lr(step)
+def _new(cls, optimizer, step_size, gamma):
+    return cls(optimizer, step_size, gamma)
 
 
-def _fresh_get_lr(cls, case, step):
-    return _new(cls, _optimizer(), case).get_lr(step)
+def _get_lr(scheduler, t):
+    return scheduler.get_lr(t)
 
 
-def _step(scheduler, step):
-    return scheduler.step(step)
+def _fresh_get_lr(cls, case, t):
+    group_lrs, step_size, gamma = case
+    return cls(group_optimizer(group_lrs), step_size, gamma).get_lr(t)
 
 
-def _step_in_run(scheduler, step):
-    """step(step), returning None: the run's 300 return values are not judged, and could be large."""
-    scheduler.step(step)
+def _step(scheduler, t):
+    return scheduler.step(t)
+
+
+def _step_quiet(scheduler, t):
+    """step(t), returning None: the run's return values are judged elsewhere."""
+    scheduler.step(t)
 
 
 def step_decay_lr(cls):
-    """get_lr on every case's graded steps, then the calls that name a mistake.
+    """get_lr on every case's graded updates, then the calls that name a mistake.
 
-    Keys, for case i: "case i: new" (the constructor), "case i: get_lr #j" (table_steps, in order),
-    "case i: repeat #j" (repeat_steps, on a second scheduler), "case i: fresh get_lr(t)" (a new
-    scheduler for each t in hint_steps); then "defaults: new" and "defaults: get_lr(t)".
+    Keys, for case i: "case i: new", "case i: get_lr #j" (table_steps, in order), "case i: lrs after
+    get_lr" (the groups' lrs after get_lr #LRS_READ_AFTER), "case i: repeat new" and "case i: repeat #j"
+    (repeat_steps on a second scheduler), "case i: fresh get_lr(t)" (a new scheduler for each t in
+    hint_steps); then "pair: A new", "pair: B new", "pair: #j" (PAIR_STEPS, A and B in turn) and
+    "pair: fresh A|B get_lr(t)".
     """
     probe = Probe("step_decay_lr")
     for i, case in enumerate(LR_CASES):
-        scheduler = probe.call(f"case {i}: new", _new, cls, _optimizer(), case)
+        group_lrs, s, gamma = case
+        optimizer = group_optimizer(group_lrs)
+        scheduler = probe.call(f"case {i}: new", _new, cls, optimizer, s, gamma)
         if scheduler is not FAILED:
-            for j, step in enumerate(table_steps(case[2])):
-                probe.call(f"case {i}: get_lr #{j}", _get_lr, scheduler, step)
-        scheduler = probe.call(f"case {i}: repeat new", _new, cls, _optimizer(), case)
+            for j, t in enumerate(table_steps(s)):
+                probe.call(f"case {i}: get_lr #{j}", _get_lr, scheduler, t)
+                if j == LRS_READ_AFTER:
+                    probe.observe_call(f"case {i}: lrs after get_lr", _group_lrs, optimizer)
+        scheduler = probe.call(f"case {i}: repeat new", _new, cls, group_optimizer(group_lrs), s, gamma)
         if scheduler is not FAILED:
-            for j, step in enumerate(repeat_steps(case[2])):
-                probe.call(f"case {i}: repeat #{j}", _get_lr, scheduler, step)
-        for step in hint_steps(case[2]):
-            probe.call(f"case {i}: fresh get_lr({step})", _fresh_get_lr, cls, case, step)
-    scheduler = probe.call("defaults: new", cls, _optimizer(), lr_initial=DEFAULTS_LR)
-    if scheduler is not FAILED:
-        for step in DEFAULTS_STEPS:
-            probe.call(f"defaults: get_lr({step})", _get_lr, scheduler, step)
+            for j, t in enumerate(repeat_steps(s)):
+                probe.call(f"case {i}: repeat #{j}", _get_lr, scheduler, t)
+        for t in hint_steps(s):
+            probe.call(f"case {i}: fresh get_lr({t})", _fresh_get_lr, cls, case, t)
+    _pair(probe, cls)
     return probe.record()
 
 
+def _pair(probe, cls):
+    """Two schedulers alive at once, asked in turn; then each one's answers alone."""
+    made = []
+    for label, (group_lrs, s, gamma) in zip("AB", PAIR):
+        optimizer = group_optimizer(group_lrs)
+        made.append((probe.call(f"pair: {label} new", _new, cls, optimizer, s, gamma), optimizer))
+    for j, t in enumerate(PAIR_STEPS):
+        scheduler, optimizer = made[j % 2]
+        if scheduler is not FAILED:
+            probe.call(f"pair: #{j}", _get_lr, scheduler, t)
+    for label, case in zip("AB", PAIR):
+        for t in sorted(set(PAIR_STEPS)):
+            probe.call(f"pair: fresh {label} get_lr({t})", _fresh_get_lr, cls, case, t)
+
+
 def step_decay_optimizer(cls):
-    """step(t) out of order on three param groups, then a real training run.
+    """step(t) out of order on three param groups, then a real training run, uninterrupted and
+    saved and resumed.
 
     Keys: "calls: new", "calls: lrs after new", then for STEP_ORDER[j] "calls: step #j" and
-    "calls: lrs after #j" (every group's lr); "calls: fresh get_lr(t)" (a new scheduler for each
-    step in STEP_ORDER); "run: new", then for each update t "run: step(t)" (None, or its error),
-    "run: lr t" (the group's lr the update uses) and "run: update t"; "run: weights" (the final
-    weights).
+    "calls: lrs after #j"; "calls: fresh get_lr(t)" for t in step_calls_steps(); "run: new", then for each update t "run: step(t)",
+    "run: lrs t" and "run: update t"; "run: weights"; then "resume: ..." for the run saved after
+    update RESUME_AT - 1 ("resume: state_dict", "resume: copy", "resume: new", "resume: load_state_dict"),
+    and "resume: step(t)", "resume: lrs t", "resume: update t" from RESUME_AT on; "resume: weights".
     """
     probe = Probe("step_decay_optimizer")
     with one_thread():
@@ -156,26 +195,56 @@ def step_decay_optimizer(cls):
 
 
 def _step_calls(probe, cls):
-    optimizer = _optimizer(GROUP_LRS, GROUP_DEFAULT_LR)
-    scheduler = probe.call("calls: new", _new, cls, optimizer, STEP_CASE)
+    group_lrs, s, gamma = STEP_CASE
+    optimizer = group_optimizer(group_lrs)
+    scheduler = probe.call("calls: new", _new, cls, optimizer, s, gamma)
+    probe.observe_call("calls: lrs after new", _group_lrs, optimizer)
     if scheduler is not FAILED:
-        probe.observe_call("calls: lrs after new", _group_lrs, optimizer)
-        for j, step in enumerate(STEP_ORDER):
-            probe.call(f"calls: step #{j}", _step, scheduler, step)
+        for j, t in enumerate(STEP_ORDER):
+            probe.call(f"calls: step #{j}", _step, scheduler, t)
             probe.observe_call(f"calls: lrs after #{j}", _group_lrs, optimizer)
-    for step in sorted(set(STEP_ORDER)):
-        probe.call(f"calls: fresh get_lr({step})", _fresh_get_lr, cls, STEP_CASE, step)
+    for t in step_calls_steps():
+        probe.call(f"calls: fresh get_lr({t})", _fresh_get_lr, cls, STEP_CASE, t)
+
+
+def _run(probe, prefix, scheduler, model, optimizer, x, y, updates):
+    """step(t) before each update t; False when the optimizer broke (the run ends there)."""
+    for t in updates:
+        probe.call(f"{prefix}: step({t})", _step_quiet, scheduler, t)
+        probe.observe_call(f"{prefix}: lrs {t}", _group_lrs, optimizer)
+        if probe.call(f"{prefix}: update {t}", update, model, optimizer, x, y) is FAILED:
+            return False
+    return True
 
 
 def _training_run(probe, cls):
-    """The student's scheduler sets the lr before each update; a broken optimizer ends the run."""
-    model, x, y, optimizer = run_setup(DEVICE)
-    scheduler = probe.call("run: new", _new, cls, optimizer, (RUN_LR, RUN_GAMMA, RUN_STEP_SIZE))
-    if scheduler is FAILED:
+    """The uninterrupted run, then the same run saved after update RESUME_AT - 1 and resumed in new
+    objects (model, optimizer and scheduler) as the notebook's recipe does."""
+    model, x, y = run_model(DEVICE)
+    optimizer = run_optimizer(model)
+    scheduler = probe.call("run: new", _new, cls, optimizer, RUN_STEP_SIZE, RUN_GAMMA)
+    if scheduler is not FAILED and _run(probe, "run", scheduler, model, optimizer, x, y, range(RUN_STEPS)):
+        probe.observe_call("run: weights", lambda: flat(list(model.parameters())))
+
+    model, x, y = run_model(DEVICE)
+    optimizer = run_optimizer(model)
+    scheduler = probe.call("resume: first new", _new, cls, optimizer, RUN_STEP_SIZE, RUN_GAMMA)
+    if scheduler is FAILED or not _run(probe, "resume", scheduler, model, optimizer, x, y, range(RESUME_AT)):
         return
-    for t in range(RUN_STEPS):
-        probe.call(f"run: step({t})", _step_in_run, scheduler, t)
-        probe.observe_call(f"run: lr {t}", _first_group_lr, optimizer)
-        if probe.call(f"run: update {t}", update, model, optimizer, x, y) is FAILED:
-            break
-    probe.observe_call("run: weights", lambda: flat(list(model.parameters())))
+    state = probe.call("resume: state_dict", lambda: scheduler.state_dict())
+    if state is FAILED:
+        return
+    saved = probe.call("resume: copy", lambda: copy.deepcopy(state))
+    if saved is FAILED:
+        return
+    model_state = copy.deepcopy(model.state_dict())
+    optimizer_state = copy.deepcopy(optimizer.state_dict())
+    model, x, y = run_model(DEVICE)                           # a new process: everything rebuilt
+    model.load_state_dict(model_state)
+    optimizer = run_optimizer(model)
+    optimizer.load_state_dict(optimizer_state)
+    scheduler = probe.call("resume: new", _new, cls, optimizer, RUN_STEP_SIZE, RUN_GAMMA)
+    if scheduler is FAILED or probe.call("resume: load_state_dict", lambda: scheduler.load_state_dict(saved)) is FAILED:
+        return
+    if _run(probe, "resume", scheduler, model, optimizer, x, y, range(RESUME_AT, RUN_STEPS)):
+        probe.observe_call("resume: weights", lambda: flat(list(model.parameters())))

@@ -1,5 +1,5 @@
-"""The step_decay checks: their tables, the design of their experiments, and the judge's handling of
-records it cannot trust."""
+"""The step_decay checks: their tables, the design of their experiments, the catalogues of
+misconceptions, and the judge's handling of records it cannot trust."""
 import ast
 import json
 import random
@@ -12,9 +12,9 @@ from autograder.exercises import judging
 from autograder.exercises.step_decay import judge as judge
 from autograder.exercises.step_decay import probe as probe
 from autograder.exercises.probing import flat, one_thread
-from autograder.exercises.corpus import corpus_of, load
+from autograder.exercises.corpus import comment, corpus_of, load, run_checks
 
-REFERENCE_SCHEDULER = load(corpus_of("step_decay") / "correct" / "floor_division.py")
+REFERENCE_SCHEDULER = load(corpus_of("step_decay") / "correct" / "reference.py")
 
 
 def record_of(check, answer):
@@ -23,102 +23,122 @@ def record_of(check, answer):
 
 
 # ---------------------------------------------------------------------------------------------
-# Tables
+# Tables and the design of the experiments
 
-def test_step_decay_table_is_the_closed_form():
-    table = dict(judge.step_decay_table(0.1, 0.5, 1000))
-    assert table == {0: 0.1, 999: 0.1, 1000: 0.05, 1001: 0.05, 1999: 0.05, 2000: 0.025, 10003: 0.1 * 0.5 ** 10}
-    table = dict(judge.step_decay_table(0.2, 0.3, 7))
-    assert (table[6], table[7], table[14], table[73]) == (0.2, 0.2 * 0.3, 0.2 * 0.3 ** 2, 0.2 * 0.3 ** 10)
+def test_step_decay_is_the_closed_form_on_each_groups_own_lr():
+    assert judge.step_decay((0.01, 0.001), 1000, 0.5, 0) == [0.01, 0.001]
+    assert judge.step_decay((0.01, 0.001), 1000, 0.5, 999) == [0.01, 0.001]
+    assert judge.step_decay((0.01, 0.001), 1000, 0.5, 1000) == [0.005, 0.0005]
+    assert judge.step_decay((0.01, 0.001), 1000, 0.5, 3500) == [0.01 * 0.5 ** 3, 0.001 * 0.5 ** 3]
+    assert judge.step_decay((None,), 7, 0.3, 14) == [probe.DEFAULT_LR * 0.3 ** 2]
     steps = probe.table_steps(7)
     assert steps.count(7) == 2 and steps.index(73) < len(steps) - 1, "a repeated step and a large step first"
 
 
-def test_lr_cases_defeat_hard_coded_defaults():
-    assert any(case == (0.1, 0.5, 1000) for case in probe.LR_CASES)
-    assert {g for _, g, _ in probe.LR_CASES} - {0.5} and {s for _, _, s in probe.LR_CASES} - {1000}
-    assert all(lr != probe.OPTIMIZER_LR for lr, _, _ in probe.LR_CASES)
-    assert probe.STEP_CASE in probe.LR_CASES and probe.OPTIMIZER_LR not in probe.GROUP_LRS
+def test_the_cases_defeat_one_lr_for_all_and_hard_coded_constants():
+    assert any(len(set(judge.initial_lrs(lrs))) > 1 for lrs, _, _ in probe.LR_CASES)
+    assert any(lrs[0] is None for lrs, _, _ in probe.LR_CASES) is False
+    assert {g for _, _, g in probe.LR_CASES} - {0.1, 0.5} and {s for _, s, _ in probe.LR_CASES} - {10, 30, 1000}
+    assert all(probe.DEFAULT_LR not in judge.initial_lrs(lrs)[:1] for lrs, _, _ in probe.LR_CASES)
+    assert any(g == 1.0 for _, _, g in probe.LR_CASES) and any(s == 1 for _, s, _ in probe.LR_CASES)
+    (a_lrs, a_s, a_g), (b_lrs, b_s, b_g) = probe.PAIR
+    assert (a_s, a_g) != (b_s, b_g) and len(a_lrs) != len(b_lrs)
 
 
-def test_the_hint_calls_cover_every_graded_step_and_a_call_counter():
-    for _, _, s in probe.LR_CASES:
-        assert set(probe.table_steps(s)) <= set(probe.hint_steps(s))
-        repeats = probe.repeat_steps(s)
-        assert repeats[:len(probe.table_steps(s))] == probe.table_steps(s)
-        assert repeats.count(0) > s + 1, "get_lr(0) often enough for a call counter to cross a period"
-
-
-def test_every_lr_mistake_is_wrong_somewhere():
-    """Each named mistake differs from the closed form on some case, so its hint never goes to a
-    right answer, and far beyond the tolerance."""
-    mistakes = judge._lr_mistakes(*probe.LR_CASES[0])
-    for index in range(len(mistakes)):
+def test_every_lr_mistake_is_wrong_somewhere_and_far_beyond_the_tolerance():
+    """Each named mistake differs from the closed form on some case, so its cause never goes to a
+    right answer."""
+    for cause, wrong in judge.FORMULA_MISTAKES:
         worst = 0.0
         for case in probe.LR_CASES:
-            _, wrong = judge._lr_mistakes(*case)[index]
-            for step in probe.hint_steps(case[2]):
-                expected = judge.step_decay(*case, step)
-                worst = max(worst, abs(wrong(step) - expected) / expected)
-        assert worst > 1000 * judge.LR_RTOL, mistakes[index][0]
+            for t in probe.hint_steps(case[1]):
+                expected = judge.step_decay(*case, t)
+                got = wrong(case, t)
+                worst = max(worst, max(abs(g - e) / e for g, e in zip(got, expected)))
+        assert worst > 1000 * judge.LR_RTOL, cause
 
 
-def test_the_step_calls_make_every_hint_reachable():
-    lr, gamma, s = probe.STEP_CASE
+def test_the_step_calls_make_every_cause_reachable():
     steps = probe.STEP_ORDER
-    assert steps[0] == s and 0 in steps, "the first call decays once; step 0 comes after it"
+    group_lrs, s, gamma = probe.STEP_CASE
+    assert steps[0] == s and 0 in steps, "the first call decays once; update 0 comes after it"
     assert any(a > b for a, b in zip(steps, steps[1:])), "out of order"
-    assert len(steps) > len(set(steps)), "a repeated step"
-    assert len(set(probe.GROUP_LRS)) == len(probe.GROUP_LRS) and None in probe.GROUP_LRS
-    assert all(group_lr != lr for group_lr in probe.GROUP_LRS + (probe.GROUP_DEFAULT_LR,))
+    assert len(steps) > len(set(steps)), "a repeated update"
+    assert len(set(judge.initial_lrs(group_lrs))) == len(group_lrs) and None in group_lrs
+    assert set(range(len(steps))) <= set(probe.step_calls_steps()), "a call counter's values"
+
+
+def test_the_resume_point_is_inside_a_period_after_several_decays():
+    assert probe.RESUME_AT % probe.RUN_STEP_SIZE and probe.RESUME_AT // probe.RUN_STEP_SIZE >= 2
+    lrs, _ = judge.reference_run()
+    assert len({lr for lr, _ in lrs}) == probe.RUN_STEPS // probe.RUN_STEP_SIZE + 1
+    assert all(close_pair(pair, judge.step_decay((probe.RUN_LR, probe.RUN_BIAS_LR), probe.RUN_STEP_SIZE,
+                                                 probe.RUN_GAMMA, t)) for t, pair in enumerate(lrs))
+
+
+def close_pair(a, b):
+    return all(judging.close(x, y, 1e-12) for x, y in zip(a, b))
 
 
 # ---------------------------------------------------------------------------------------------
 # The training run
 
-def test_the_step_decay_run_decays_several_times():
-    assert probe.RUN_STEPS // probe.RUN_STEP_SIZE >= 5
-    lrs, _ = judge.reference_run()
-    assert len(set(lrs)) == probe.RUN_STEPS // probe.RUN_STEP_SIZE + 1
-
-
-def run_with(set_lr, dtype=torch.float32, extra_step=False):
-    """The real run on the CPU with the closed-form lr set before each update, in `dtype`."""
-    model, x, y, optimizer = probe.run_setup(torch.device("cpu"))
-    model, x, y = model.to(dtype), x.to(dtype), y.to(dtype)
-    optimizer = torch.optim.SGD(model.parameters(), lr=probe.RUN_LR, momentum=probe.RUN_MOMENTUM)
-    with one_thread():
-        for t in range(probe.RUN_STEPS):
-            for group in optimizer.param_groups:
-                group["lr"] = set_lr(t)
-            if extra_step:
-                optimizer.step()
-            probe.update(model, optimizer, x, y)
-    return flat(list(model.parameters())).tolist()
-
-
 def test_the_weights_tolerance_admits_other_rounding_and_rejects_an_extra_update():
-    """float64 arithmetic differs from the float32 reference at least as much as a GPU's float32
-    does; it must be well inside the tolerance, one extra optimizer.step() per update far outside."""
-    _, reference = judge.reference_run()
+    """The replay with StepLR's lrs is StepLR's run; float64 arithmetic differs from float32 at least
+    as much as a GPU's float32 does and must be well inside the tolerance; one extra optimizer.step()
+    per update far outside."""
+    lrs, reference = judge.reference_run()
     allowed = judge.WEIGHTS_RTOL * (1 + max(abs(w) for w in reference))
+    assert judge.replay(lrs) == reference
+    with one_thread():
+        model, x, y = probe.run_model(torch.device("cpu"))
+        model, x, y = model.double(), x.double(), y.double()
+        optimizer = probe.run_optimizer(model)
+        for pair in lrs:
+            for group, lr in zip(optimizer.param_groups, pair):
+                group["lr"] = lr
+            probe.update(model, optimizer, x, y)
+    float64 = flat(list(model.parameters())).tolist()
+    assert judging.max_difference(float64, reference) < allowed / 10
+    assert judging.max_difference(judge.replay(lrs, extra_step=True), reference) > 100 * allowed
 
-    def closed_form(t):
-        return judge.step_decay(probe.RUN_LR, probe.RUN_GAMMA, probe.RUN_STEP_SIZE, t)
 
-    assert run_with(closed_form) == list(reference), "the probe's run is StepLR's run on the CPU"
-    assert judging.max_difference(run_with(closed_form, torch.float64), reference) < allowed / 10
-    assert judging.max_difference(run_with(closed_form, extra_step=True), reference) > 100 * allowed
+# ---------------------------------------------------------------------------------------------
+# Diagnosis: a cause only when exactly one misconception fits
+
+def test_no_misconception_fits_the_reference_answer():
+    """On a right answer's evidence no catalogue entry fits: a cause is never named by accident."""
+    for check in ("step_decay_lr",):
+        record = judging.Record(record_of(check, REFERENCE_SCHEDULER), check)
+        evidence = judge.lr_evidence(record)
+        assert [m.cause for m in judge.LR_CATALOGUE if m.fits(evidence)] == []
+
+
+def test_every_buggy_answer_names_its_cause_or_none():
+    """The corpus's buggy answers: each named cause appears, no 'Likely cause' where none is expected."""
+    named = no_cause = 0
+    for path in sorted((corpus_of("step_decay") / "buggy").glob("*.py")):
+        message = next(m for m in run_checks(path) if m)
+        expect = comment(path, "expect")
+        if path.stem == "blank_stub":
+            assert message.endswith(judging.NOT_ANSWERED)
+        elif expect == "no cause":
+            assert "Likely cause" not in message, path.name
+            no_cause += 1
+        else:
+            assert expect and expect in message, (path.name, message)
+            named += 1
+    assert named >= 25 and no_cause >= 2
 
 
 # ---------------------------------------------------------------------------------------------
 # The split: the probe holds no answer, the judge decides from the record alone
 
-def test_the_probe_imports_only_torch_and_the_probe_harness():
+def test_the_probe_imports_only_torch_copy_and_the_probe_harness():
     tree = ast.parse(open(probe.__file__).read())
     imported = {alias.name for node in ast.walk(tree) if isinstance(node, ast.Import) for alias in node.names}
     imported |= {node.module for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)}
-    assert imported <= {"math", "torch", "autograder.exercises.probing"}
+    assert imported <= {"copy", "math", "torch", "autograder.exercises.probing"}
 
 
 def test_the_record_is_plain_and_small():
@@ -129,31 +149,27 @@ def test_the_record_is_plain_and_small():
 
 
 def test_the_probe_makes_the_same_calls_whatever_the_answers():
-    """The hint calls are made for a right answer too, so a record never says which way it went."""
+    """The diagnosis calls are made for a right answer too, so a record never says which way it went."""
     for check in ("step_decay_lr", "step_decay_optimizer"):
         right = record_of(check, REFERENCE_SCHEDULER)["outcomes"]
-        wrong = record_of(check, load(corpus_of("step_decay") / "buggy" / "early_by_one.py"))["outcomes"]
+        wrong = record_of(check, load(corpus_of("step_decay") / "buggy" / "paddle_epoch_plus_one.py"))["outcomes"]
         assert list(right) == list(wrong)
 
 
 def test_a_missing_method_fails_the_check():
-    class NoStep:
-        def __init__(self, optimizer, lr_initial, gamma=0.5, step_size=1000):
-            self.lr_initial, self.gamma, self.step_size = lr_initial, gamma, step_size
-
-        def get_lr(self, step):
-            return self.lr_initial * self.gamma ** (step // self.step_size)
+    class NoStep(REFERENCE_SCHEDULER):
+        step = None
 
     checks.step_decay_lr(NoStep)
-    with pytest.raises(judging.CheckFailed, match=r"^step\(7\) with .* raised AttributeError: 'NoStep' object has "
-                                                 r"no attribute 'step'\. Likely cause: "):
+    with pytest.raises(judging.CheckFailed, match=r"^step\(7\) with .* raised TypeError: 'NoneType' object is not "
+                                                 r"callable\. Likely cause: "):
         checks.step_decay_optimizer(NoStep)
 
 
 # ---------------------------------------------------------------------------------------------
 # Tampered records fail the check, never crash the grader
 
-BUGGY = {"step_decay_lr": "call_counter", "step_decay_optimizer": "gamma_to_step"}
+BUGGY = {"step_decay_lr": "allennlp_counter_get_lr", "step_decay_optimizer": "state_dict_forgets_initial_lrs"}
 JUNK_OUTCOMES = [
     {"value": "0.1"},
     {"value": [0.1]},
@@ -212,13 +228,14 @@ def test_whole_records_of_the_wrong_shape_fail_the_check(check):
 
 # Outcomes the judge reads only to name a mistake, or only at the end (BUGGY's hints read the first ones).
 READ_LATE = {"step_decay_lr": ("case 0: fresh get_lr(1000)", "case 0: repeat #5", "case 0: repeat #1011",
-                               "defaults: get_lr(3500)"),
-             "step_decay_optimizer": ("calls: lrs after new", "calls: fresh get_lr(7)", "run: lr 299",
-                                      "run: update 299", "run: weights")}
+                               "pair: #5", "case 4: lrs after get_lr"),
+             "step_decay_optimizer": ("calls: lrs after new", "calls: fresh get_lr(7)", "run: lrs 299",
+                                      "run: update 299", "run: weights", "resume: state_dict", "resume: lrs 299",
+                                      "resume: weights")}
 
 
 @pytest.mark.parametrize("check", ["step_decay_lr", "step_decay_optimizer"])
-@pytest.mark.parametrize("answer", ["correct/floor_division", "buggy"])
+@pytest.mark.parametrize("answer", ["correct/reference", "buggy"])
 def test_junk_in_any_outcome_fails_the_check_or_changes_nothing(check, answer):
     """No junk in any outcome makes the judge raise anything but CheckFailed; junk in a graded
     call's result always fails the check."""
@@ -235,12 +252,16 @@ def test_junk_in_any_outcome_fails_the_check_or_changes_nothing(check, answer):
             data["outcomes"][key] = original
     for junk in ({"value": {"float": 10 ** 400}}, {"value": nested(6, 3)}, HUGE):
         data["outcomes"][keys[1]] = junk
-        assert "Likely cause" in judged(check, data)
+        assert judged(check, data)
 
 
 def test_a_forged_record_cannot_hide_a_no_op_step():
-    """The judge compares the lrs after each step with its own closed form: a record saying the groups
-    held the right lr 'before' the call gains nothing."""
-    data = record_of("step_decay_optimizer", load(corpus_of("step_decay") / "buggy" / "step_not_written.py"))
-    data["outcomes"]["calls: lrs after new"] = {"value": {"seq": [{"float": 0.06}] * 3}}
-    assert "expected lr 0.06 in all 3 param groups, got [0.3, 0.7, 0.9]" in judged("step_decay_optimizer", data)
+    """The judge compares the lrs after each step with the answer's own get_lr on a new scheduler: a
+    record saying the groups held the right lrs 'before' the call gains nothing."""
+    class NoOpStep(REFERENCE_SCHEDULER):
+        def step(self, t):
+            return self.get_lr(t)
+
+    data = record_of("step_decay_optimizer", NoOpStep)
+    data["outcomes"]["calls: lrs after new"] = {"value": {"seq": [{"float": 0.06}, {"float": 0.231}, {"float": 0.015}]}}
+    assert "expected [0.06, 0.231, 0.015], got [0.2, 0.77, 0.05]" in judged("step_decay_optimizer", data)

@@ -1,18 +1,23 @@
-# buggy: the unanswered nbgrader stub
-# expect: not answered yet
+# buggy: the answer cell as released, not answered yet
 class StepDecayScheduler:
-    def __init__(self, optimizer, lr_initial, gamma=0.5, step_size=1000):
-        self.optimizer = optimizer
-        self.lr_initial = lr_initial
-        self.gamma = gamma
-        self.step_size = step_size
+    # Step decay as a factor on each param group's own initial lr (the specification is above).
 
-    def get_lr(self, step):
-        """Return the learning rate for `step` (0-indexed)."""
+    def __init__(self, optimizer, step_size, gamma):
         # YOUR CODE HERE
         raise NotImplementedError()
 
-    def step(self, current_step):
-        """Set the learning rate for `current_step` on every param group; return it."""
+    def get_lr(self, t):
+        # YOUR CODE HERE
+        raise NotImplementedError()
+
+    def step(self, t):
+        # YOUR CODE HERE
+        raise NotImplementedError()
+
+    def state_dict(self):
+        # YOUR CODE HERE
+        raise NotImplementedError()
+
+    def load_state_dict(self, state):
         # YOUR CODE HERE
         raise NotImplementedError()

@@ -1,17 +1,25 @@
-# buggy: hard-coded gamma 0.5
-# expect: instead of self.gamma
+# buggy: gamma hard-coded to PyTorch StepLR's default 0.1
+# fails: step_decay_lr
+# expect: ignores the gamma given
 class StepDecayScheduler:
-    def __init__(self, optimizer, lr_initial, gamma=0.5, step_size=1000):
+    def __init__(self, optimizer, step_size, gamma):
         self.optimizer = optimizer
-        self.lr_initial = lr_initial
-        self.gamma = gamma
         self.step_size = step_size
+        self.gamma = gamma
+        self.base_lrs = [group.setdefault("initial_lr", group["lr"]) for group in optimizer.param_groups]
 
-    def get_lr(self, step):
-        return self.lr_initial * 0.5 ** (step // self.step_size)
+    def get_lr(self, t):
+        return [base_lr * 0.1 ** (t // self.step_size) for base_lr in self.base_lrs]
 
-    def step(self, current_step):
-        lr = self.get_lr(current_step)
-        for group in self.optimizer.param_groups:
+    def step(self, t):
+        lrs = self.get_lr(t)
+        for group, lr in zip(self.optimizer.param_groups, lrs):
             group["lr"] = lr
-        return lr
+        return lrs
+
+    def state_dict(self):
+        return {"step_size": self.step_size, "gamma": self.gamma, "base_lrs": list(self.base_lrs)}
+
+    def load_state_dict(self, state_dict):
+        self.step_size, self.gamma = state_dict["step_size"], state_dict["gamma"]
+        self.base_lrs = list(state_dict["base_lrs"])

@@ -1,15 +1,23 @@
-# buggy: step computes the lr but never writes it into the optimizer
-# expect: never written into the optimizer
+# buggy: hook style: step computes the lrs into self._last_lr and never writes them into the param groups
+# fails: step_decay_optimizer
+# expect: step does not write the lrs
 class StepDecayScheduler:
-    def __init__(self, optimizer, lr_initial, gamma=0.5, step_size=1000):
+    def __init__(self, optimizer, step_size, gamma):
         self.optimizer = optimizer
-        self.lr_initial = lr_initial
-        self.gamma = gamma
         self.step_size = step_size
+        self.gamma = gamma
+        self.base_lrs = [group.setdefault("initial_lr", group["lr"]) for group in optimizer.param_groups]
 
-    def get_lr(self, step):
-        return self.lr_initial * self.gamma ** (step // self.step_size)
+    def get_lr(self, t):
+        return [base_lr * self.gamma ** (t // self.step_size) for base_lr in self.base_lrs]
 
-    def step(self, current_step):
-        self.lr = self.get_lr(current_step)
-        return self.lr
+    def step(self, t):
+        self._last_lr = self.get_lr(t)
+        return self._last_lr
+
+    def state_dict(self):
+        return {"step_size": self.step_size, "gamma": self.gamma, "base_lrs": list(self.base_lrs)}
+
+    def load_state_dict(self, state_dict):
+        self.step_size, self.gamma = state_dict["step_size"], state_dict["gamma"]
+        self.base_lrs = list(state_dict["base_lrs"])

@@ -1,0 +1,26 @@
+# buggy: gamma ** (periods + 1): the lr is already decayed at update 0
+# fails: step_decay_lr
+# expect: decays already at update 0
+class StepDecayScheduler:
+    def __init__(self, optimizer, step_size, gamma):
+        self.optimizer = optimizer
+        self.step_size = step_size
+        self.gamma = gamma
+        self.base_lrs = [group.setdefault("initial_lr", group["lr"]) for group in optimizer.param_groups]
+
+    def get_lr(self, t):
+        n_decays = t // self.step_size + 1
+        return [base_lr * self.gamma ** n_decays for base_lr in self.base_lrs]
+
+    def step(self, t):
+        lrs = self.get_lr(t)
+        for group, lr in zip(self.optimizer.param_groups, lrs):
+            group["lr"] = lr
+        return lrs
+
+    def state_dict(self):
+        return {"step_size": self.step_size, "gamma": self.gamma, "base_lrs": list(self.base_lrs)}
+
+    def load_state_dict(self, state_dict):
+        self.step_size, self.gamma = state_dict["step_size"], state_dict["gamma"]
+        self.base_lrs = list(state_dict["base_lrs"])

@@ -1,0 +1,26 @@
+# buggy: Paddle-style epoch indexing, (last_epoch + 1) // step_size: every decay one update early
+# fails: step_decay_lr
+# expect: decays one update early
+class StepDecayScheduler:
+    def __init__(self, optimizer, step_size, gamma):
+        self.optimizer = optimizer
+        self.step_size = step_size
+        self.gamma = gamma
+        self.base_lrs = [group.setdefault("initial_lr", group["lr"]) for group in optimizer.param_groups]
+
+    def get_lr(self, t):
+        epoch = t + 1          # epochs counted from 1
+        return [base_lr * self.gamma ** (epoch // self.step_size) for base_lr in self.base_lrs]
+
+    def step(self, t):
+        lrs = self.get_lr(t)
+        for group, lr in zip(self.optimizer.param_groups, lrs):
+            group["lr"] = lr
+        return lrs
+
+    def state_dict(self):
+        return {"step_size": self.step_size, "gamma": self.gamma, "base_lrs": list(self.base_lrs)}
+
+    def load_state_dict(self, state_dict):
+        self.step_size, self.gamma = state_dict["step_size"], state_dict["gamma"]
+        self.base_lrs = list(state_dict["base_lrs"])

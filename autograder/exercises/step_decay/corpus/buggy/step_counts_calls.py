@@ -1,0 +1,26 @@
+# buggy: step ignores t and counts its own calls (an on_batch_begin hook with its own counter)
+# fails: step_decay_optimizer
+# expect: counts its own calls
+class StepDecayScheduler:
+    def __init__(self, optimizer, step_size, gamma):
+        self.optimizer = optimizer
+        self.step_size = step_size
+        self.gamma = gamma
+        self.base_lrs = [group.setdefault("initial_lr", group["lr"]) for group in optimizer.param_groups]
+
+    def get_lr(self, t):
+        return [base_lr * self.gamma ** (t // self.step_size) for base_lr in self.base_lrs]
+
+    def step(self, t):
+        self.calls = getattr(self, "calls", -1) + 1
+        lrs = self.get_lr(self.calls)
+        for group, lr in zip(self.optimizer.param_groups, lrs):
+            group["lr"] = lr
+        return lrs
+
+    def state_dict(self):
+        return {"step_size": self.step_size, "gamma": self.gamma, "base_lrs": list(self.base_lrs)}
+
+    def load_state_dict(self, state_dict):
+        self.step_size, self.gamma = state_dict["step_size"], state_dict["gamma"]
+        self.base_lrs = list(state_dict["base_lrs"])

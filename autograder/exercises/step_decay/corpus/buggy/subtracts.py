@@ -1,0 +1,26 @@
+# buggy: decays by subtraction, lr - lr * gamma * periods, floored at 0
+# fails: step_decay_lr
+# expect: subtracts
+class StepDecayScheduler:
+    def __init__(self, optimizer, step_size, gamma):
+        self.optimizer = optimizer
+        self.step_size = step_size
+        self.gamma = gamma
+        self.base_lrs = [group.setdefault("initial_lr", group["lr"]) for group in optimizer.param_groups]
+
+    def get_lr(self, t):
+        n = t // self.step_size
+        return [max(base_lr - base_lr * self.gamma * n, 0.0) for base_lr in self.base_lrs]
+
+    def step(self, t):
+        lrs = self.get_lr(t)
+        for group, lr in zip(self.optimizer.param_groups, lrs):
+            group["lr"] = lr
+        return lrs
+
+    def state_dict(self):
+        return {"step_size": self.step_size, "gamma": self.gamma, "base_lrs": list(self.base_lrs)}
+
+    def load_state_dict(self, state_dict):
+        self.step_size, self.gamma = state_dict["step_size"], state_dict["gamma"]
+        self.base_lrs = list(state_dict["base_lrs"])
