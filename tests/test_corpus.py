@@ -15,9 +15,9 @@ REFERENCE_SCHEDULER = load(corpus_of("step_decay") / "correct" / "reference.py")
 REFERENCE_CLIP = load(corpus_of("clip_value") / "correct" / "reference.py")
 BUGGY_SCHEDULER = load(corpus_of("step_decay") / "buggy" / "paddle_epoch_plus_one.py")
 BUGGY_CLIP = load(corpus_of("clip_value") / "buggy" / "result_discarded.py")
-REFERENCE_LR = load(corpus_of("gpt_step") / "correct" / "reference.py", "warmup_cosine_lr")
+REFERENCE_LR = load(corpus_of("gpt_step") / "correct" / "reference.py", "warmup_cosine_factor")
 REFERENCE_STEP = load(corpus_of("gpt_step") / "correct" / "reference.py", "train_step")
-BUGGY_LR = load(corpus_of("gpt_step") / "buggy" / "warmup_from_zero.py", "warmup_cosine_lr")
+BUGGY_LR = load(corpus_of("gpt_step") / "buggy" / "hf_min_lr_rate_clamped.py", "warmup_cosine_factor")
 BUGGY_STEP = load(corpus_of("gpt_step") / "buggy" / "no_clipping.py", "train_step")
 
 
@@ -140,11 +140,11 @@ def test_checks_run_on_the_default_device():
     checks.step_decay_optimizer(Spy)
     assert seen == {expected.type}
 
-    def train_step(model, optimizer, inputs, targets, lr, max_norm):
+    def train_step(model, optimizer, inputs, targets, lr_factor, max_norm):
         seen.update(p.device.type for p in model.parameters())
         seen.update(p.grad.device.type for p in model.parameters() if p.grad is not None)
         seen.update((inputs.device.type, targets.device.type))
-        return REFERENCE_STEP(model, optimizer, inputs, targets, lr, max_norm)
+        return REFERENCE_STEP(model, optimizer, inputs, targets, lr_factor, max_norm)
 
     seen.clear()
     checks.gpt_step_train(train_step)

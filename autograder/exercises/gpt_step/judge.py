@@ -1,199 +1,244 @@
-"""Judges for notebook 03's exercise: the warmup + cosine schedule and a tiny GPT's training step.
+"""Judges for notebook 03's exercise: the warmup + cosine factor and a tiny GPT's training step.
 
 The spec's schedule and training step live here, with the mistakes students make; each judge
 recomputes them on the CPU from the probe's inputs (autograder/exercises/gpt_step/probe.py) and compares the
-student's outputs in the record with them. A wrong answer is explained by the mistake it matches.
+student's outputs in the record with them. A wrong answer gets a likely cause only when exactly one
+known mistake explains everything the probe saw (judging.diagnose); otherwise the feedback is the
+first failing case, its inputs, the expected and the returned value, and no guess.
 """
 import functools
 import math
 
 import torch
 
-from autograder.exercises.judging import (SEE_TRACEBACK, CheckFailed, clip_in_place, close, floats, fmt,
-                                         fmt_pair, global_norm, loss_and_norm, max_difference, near,
-                                         recorded_lrs, recorded_weights, require_close, require_same_weights)
+from autograder.exercises.judging import (SEE_TRACEBACK, CheckFailed, Misconception, clip_in_place, close,
+                                         diagnose, floats, fmt_pair, global_norm, loss_and_norm,
+                                         max_difference, near, recorded_lrs, recorded_weights,
+                                         require_same_weights, wrong_value)
 from autograder.exercises.probing import flat, one_thread
-from autograder.exercises.gpt_step.probe import (GPT_BATCH, GPT_CONTEXT, GPT_RUN_MAX_NORM, GPT_RUN_SCHEDULE,
-                                       GPT_RUN_STEPS, SCHEDULE_CASES, STEP_GROUP_LRS, STEP_LR,
-                                       STEP_MAX_NORM, run_setup, schedule_key, schedule_steps, sgd_setup)
+from autograder.exercises.gpt_step.probe import (GPT_BATCH, GPT_CONTEXT, GPT_RUN_GROUP_LRS, GPT_RUN_MAX_NORM,
+                                                 GPT_RUN_SCHEDULE, GPT_RUN_STEPS, RESUMED_FACTOR,
+                                                 SCHEDULE_CASES, STEP_FACTOR, STEP_GROUP_LRS, STEP_MAX_NORM,
+                                                 run_setup, schedule_key, schedule_steps, sgd_setup)
 
-# An lr is one formula of a few operations: computed in float32 it is within 1e-6 (relative) of
-# the float64 closed form, worst at the end of a decay to min_lr = 0; every known mistake is off
-# by more than 0.1 somewhere.
+# A factor is one formula of a few operations: computed in float32 it is within 1e-6 (relative) of
+# the float64 closed form, worst at the end of a decay to min_factor = 0; every known mistake is off
+# by more than 0.01 somewhere.
 LR_RTOL, LR_ATOL = 1e-5, 1e-12
 # A training step sums thousands of float32 products, in another order on a GPU than on the CPU,
 # and AdamW carries such rounding on through 20 updates: the whole run in float32 ends 2.5e-7
 # (relative) from the same run in float64, and correct answers in other arithmetic within 3e-7 of
 # the reference. Every known mistake moves the weights or the returns by over 1e-3, so the
-# tolerance sits 50 times from both (tests/test_checks_lm_step.py keeps it so).
+# tolerance sits 50 times from both (test_gpt_step.py keeps it so).
 GPT_RTOL = 2e-5
 
 # ----------------------------------------------------------------------------------------------
 # gpt_step_schedule
 
-WARMUP_FORMULA = "peak_lr * (step + 1) / warmup_steps while step < warmup_steps"
-COSINE_FORMULA = ("min_lr + 0.5 * (peak_lr - min_lr) * (1 + cos(pi * progress)) with progress = "
-                  "(step - warmup_steps) / (total_steps - warmup_steps)")
-NO_WARMUP_HINT = ("warmup_steps = 0 means no warmup, so never divide by warmup_steps then (only "
-                  "while step < warmup_steps)")
-
-
-def warmup_cosine(step, peak_lr, warmup_steps, total_steps, min_lr):
-    """The lr at update `step` (0-based): linear warmup to peak_lr, then cosine decay to min_lr."""
+def warmup_cosine(step, warmup_steps, total_steps, min_factor):
+    """The factor of update `step` (0-based), the series' convention: warmup (t + 1) / W, cosine
+    from 1 towards min_factor over T - W updates, min_factor from t = T on."""
+    if step >= total_steps:
+        return min_factor
     if step < warmup_steps:
-        return peak_lr * (step + 1) / warmup_steps
+        return (step + 1) / warmup_steps
     progress = (step - warmup_steps) / (total_steps - warmup_steps)
-    return min_lr + 0.5 * (peak_lr - min_lr) * (1 + math.cos(math.pi * progress))
+    return min_factor + 0.5 * (1 - min_factor) * (1 + math.cos(math.pi * progress))
 
 
-def warmup_cosine_table(peak_lr, warmup_steps, total_steps, min_lr):
-    """The (step, expected lr) pairs judged for one case, in the order the probe asks them."""
-    return [(t, warmup_cosine(t, peak_lr, warmup_steps, total_steps, min_lr))
+def warmup_cosine_table(warmup_steps, total_steps, min_factor):
+    """The (step, expected factor) pairs judged for one case, in the order the probe asks them."""
+    return [(t, warmup_cosine(t, warmup_steps, total_steps, min_factor))
             for t in schedule_steps(warmup_steps, total_steps)]
 
 
-def _schedule_settings(case):
-    peak, w, n, low = case
-    return f"peak_lr={peak:g}, warmup_steps={w}, total_steps={n}, min_lr={low:g}"
+def _call_text(case, step):
+    w, n, low = case
+    return f"warmup_cosine_factor(step={step}, warmup_steps={w}, total_steps={n}, min_factor={low:g})"
 
 
-def _schedule_parts(peak, w, n, low):
-    """The pieces the wrong schedules are built from: (cosine, warm, decay, piecewise)."""
-    def cosine(progress, bottom=low, half=0.5, top=peak, turn=math.pi):
-        return bottom + half * (top - bottom) * (1 + math.cos(turn * progress))
-
-    def warm(t):
-        return peak * (t + 1) / w
-
-    def decay(t):
-        return cosine((t - w) / (n - w))
-
-    def piecewise(warmup, after, edge=w):
-        return lambda t: warmup(t) if t < edge else after(t)
-
-    return cosine, warm, decay, piecewise
+def _cosine(progress, low, half=0.5, turn=math.pi):
+    return low + half * (1 - low) * (1 + math.cos(turn * progress))
 
 
-def schedule_mistakes(peak, w, n, low):
-    """(likely cause, wrong formula) for what students hand in, given one case's settings."""
-    return _warmup_mistakes(peak, w, n, low) + _decay_mistakes(peak, w, n, low)
+def _with(warmup=None, decay=None, past=None, warmup_edge=None):
+    """The spec's factor with one part replaced: warmup(t, w, n, low) for t < W, decay(t, w, n, low)
+    for W <= t < T, past(t, w, n, low) for t >= T; warmup_edge(w) moves the end of the warmup."""
+    warmup = warmup or (lambda t, w, n, low: (t + 1) / w)
+    decay = decay or (lambda t, w, n, low: _cosine((t - w) / (n - w), low))
+    past = past or (lambda t, w, n, low: low)
+    edge = warmup_edge or (lambda w: w)
+
+    def factor(t, w, n, low):
+        if t >= n:
+            return past(t, w, n, low)
+        return warmup(t, w, n, low) if t < edge(w) else decay(t, w, n, low)
+    return factor
 
 
-def _warmup_mistakes(peak, w, n, low):
-    cosine, warm, decay, piecewise = _schedule_parts(peak, w, n, low)
-    zero_start = ("the warmup starts at lr 0 (step / warmup_steps, the convention of Hugging Face); this "
-                  "series' warmup trains at step 0: use peak_lr * (step + 1) / warmup_steps (see notebook 01)")
-    return [
-        (zero_start, piecewise(lambda t: peak * t / w, decay)),
-        (zero_start, piecewise(lambda t: peak * t / (w - 1), decay)),
-        ("the warmup divides by warmup_steps + 1 (nanoGPT's convention), so it ends at "
-         "warmup_steps / (warmup_steps + 1) of peak_lr and peak_lr comes only at step == warmup_steps; this "
-         "series' warmup reaches peak_lr at step warmup_steps - 1: "
-         "peak_lr * (step + 1) / warmup_steps", piecewise(lambda t: peak * (t + 1) / (w + 1), decay)),
-        ("the warmup branch also takes step == warmup_steps (<= instead of <); the decay starts there",
-         piecewise(warm, decay, w + 1)),
-        ("the warmup ramps up from min_lr; it ramps from 0: peak_lr * (step + 1) / warmup_steps",
-         piecewise(lambda t: low + (peak - low) * (t + 1) / w, decay)),
-        ("integer division (//) in the warmup; use true division",
-         piecewise(lambda t: peak * ((t + 1) // w), decay)),
-        ("no warmup: the cosine starts at step 0; during the first warmup_steps steps the lr is "
-         "peak_lr * (step + 1) / warmup_steps", lambda t: cosine(t / n)),
-    ]
+def _unclamped(t, w, n, low):
+    """The cosine continued past T (as CosineAnnealingLR and Hugging Face's schedules do)."""
+    return _cosine((t - w) / (n - w), low)
 
 
-def _decay_mistakes(peak, w, n, low):
-    cosine, warm, decay, piecewise = _schedule_parts(peak, w, n, low)
-    return [
-        ("progress counts from step 0; it counts from the end of the warmup: "
-         "(step - warmup_steps) / (total_steps - warmup_steps)", piecewise(warm, lambda t: cosine(t / n))),
-        ("progress counts from step 0; it counts from the end of the warmup: "
-         "(step - warmup_steps) / (total_steps - warmup_steps)", piecewise(warm, lambda t: cosine(t / (n - w)))),
-        ("progress divided by total_steps; divide by the length of the decay, total_steps - warmup_steps",
-         piecewise(warm, lambda t: cosine((t - w) / n))),
-        ("progress is one step ahead ((step - warmup_steps + 1) / ...); at step == warmup_steps it is 0 "
-         "and the lr is peak_lr", piecewise(warm, lambda t: cosine((t - w + 1) / (n - w)))),
-        ("progress divided by total_steps - warmup_steps - 1 reaches min_lr at the last step; divide by "
-         "total_steps - warmup_steps (the last step stays just above min_lr)",
-         piecewise(warm, lambda t: cosine((t - w) / (n - w - 1)))),
-        ("integer division (//) in progress keeps the lr at peak_lr; use true division",
-         piecewise(warm, lambda t: cosine((t - w) // (n - w)))),
-        ("min_lr ignored, so the lr decays to 0; use " + COSINE_FORMULA,
-         piecewise(warm, lambda t: cosine((t - w) / (n - w), bottom=0.0))),
-        ("min_lr added on top of the full cosine; scale the cosine by (peak_lr - min_lr)",
-         piecewise(warm, lambda t: low + cosine((t - w) / (n - w), bottom=0.0))),
-        ("missing the factor 0.5 in 0.5 * (peak_lr - min_lr) * (1 + cos(pi * progress))",
-         piecewise(warm, lambda t: cosine((t - w) / (n - w), half=1.0))),
-        ("1 - cos makes the lr rise after the warmup; use 1 + cos(pi * progress)",
-         piecewise(warm, lambda t: low + 0.5 * (peak - low) * (1 - math.cos(math.pi * (t - w) / (n - w))))),
-        ("cos(progress) without pi; the decay uses cos(pi * progress)",
-         piecewise(warm, lambda t: cosine((t - w) / (n - w), turn=1.0))),
-        ("cos(pi / 2 * progress) is a quarter of the cosine; the decay uses cos(pi * progress)",
-         piecewise(warm, lambda t: cosine((t - w) / (n - w), turn=math.pi / 2))),
-        ("a linear decay; after the warmup the lr follows the cosine " + COSINE_FORMULA,
-         piecewise(warm, lambda t: low + (peak - low) * (1 - (t - w) / (n - w)))),
-    ]
+def _raises(t, w, n, low):
+    raise ZeroDivisionError
 
 
-def _recorded_lr(record, key):
-    """The lr recorded under `key` as a float; None when the call failed or gave no number."""
-    try:
-        return record.number(key, "")
-    except CheckFailed:
-        return None
+ZERO_START = ("the warmup starts at 0 (step / warmup_steps, the convention of Hugging Face and Keras); in "
+              "this series update 0 already trains and the factor reaches 1 at step warmup_steps - 1")
+# (cause, wrong factor(t, w, n, low)): what students hand in. A wrong factor may raise
+# ZeroDivisionError where the answer it stands for would.
+SCHEDULE_MISTAKES = (
+    (ZERO_START, _with(warmup=lambda t, w, n, low: t / w)),
+    (ZERO_START, _with(warmup=lambda t, w, n, low: t / (w - 1))),
+    ("the warmup divides by warmup_steps + 1 (nanoGPT's convention), so it never reaches 1 inside the "
+     "warmup; in this series the last warmup update, step warmup_steps - 1, has factor 1",
+     _with(warmup=lambda t, w, n, low: (t + 1) / (w + 1))),
+    ("the warmup also takes step == warmup_steps (<= instead of <); the decay starts there, at factor 1",
+     _with(warmup_edge=lambda w: w + 1)),
+    ("the warmup ramps up from min_factor (like timm's warmup_lr_init); it ramps from 0, in steps of "
+     "1 / warmup_steps", _with(warmup=lambda t, w, n, low: low + (1 - low) * (t + 1) / w)),
+    ("the warmup ramps up from min_factor and starts there (like timm's warmup_lr_init); it ramps from 0, "
+     "and update 0 already has 1 / warmup_steps", _with(warmup=lambda t, w, n, low: low + (1 - low) * t / w)),
+    ("the warmup is held at min_factor or more; during the warmup the factor is the ramp alone, even "
+     "below min_factor", _with(warmup=lambda t, w, n, low: max(low, (t + 1) / w))),
+    ("integer division (//) in the warmup; use true division",
+     _with(warmup=lambda t, w, n, low: (t + 1) // w)),
+    ("no warmup: the cosine starts at step 0", _with(warmup=lambda t, w, n, low: _cosine(t / n, low),
+                                                     decay=lambda t, w, n, low: _cosine(t / n, low))),
+    ("warmup_steps = 0 means no warmup, so warmup_steps must never be a divisor then",
+     _with(warmup=lambda t, w, n, low: (t + 1) / w,
+           decay=lambda t, w, n, low: _raises(t, w, n, low) if w == 0 else _cosine((t - w) / (n - w), low),
+           past=lambda t, w, n, low: _raises(t, w, n, low) if w == 0 else low)),
+    ("the progress of the decay counts from step 0; it counts from the end of the warmup, over the "
+     "T - W decay updates", _with(decay=lambda t, w, n, low: _cosine(t / n, low))),
+    ("the progress of the decay counts from step 0; it counts from the end of the warmup, over the "
+     "T - W decay updates", _with(decay=lambda t, w, n, low: _cosine(t / (n - w), low))),
+    ("the progress of the decay is divided by total_steps; divide by the length of the decay, T - W",
+     _with(decay=lambda t, w, n, low: _cosine((t - w) / n, low))),
+    ("the progress of the decay is one step ahead; at step == warmup_steps it is 0 and the factor is 1",
+     _with(decay=lambda t, w, n, low: _cosine((t - w + 1) / (n - w), low))),
+    ("the decay reaches min_factor at the last update (dividing by T - W - 1); it reaches it at t = T, "
+     "one past the last update", _with(decay=lambda t, w, n, low: _cosine((t - w) / (n - w - 1), low))),
+    ("integer division (//) in the progress of the decay keeps the factor at 1; use true division",
+     _with(decay=lambda t, w, n, low: _cosine((t - w) // (n - w), low))),
+    ("min_factor ignored in the decay, so the factor decays to 0",
+     _with(decay=lambda t, w, n, low: _cosine((t - w) / (n - w), 0.0), past=lambda t, w, n, low: 0.0)),
+    ("min_factor ignored in the decay, so the factor decays to 0",
+     _with(decay=lambda t, w, n, low: _cosine((t - w) / (n - w), 0.0))),
+    ("min_factor added on top of the full cosine; the cosine spans 1 - min_factor",
+     _with(decay=lambda t, w, n, low: low + _cosine((t - w) / (n - w), 0.0))),
+    ("the factor 1/2 of the cosine is missing", _with(decay=lambda t, w, n, low: _cosine((t - w) / (n - w), low, half=1.0))),
+    ("1 - cos makes the factor rise after the warmup; the decay uses 1 + cos",
+     _with(decay=lambda t, w, n, low: low + 0.5 * (1 - low) * (1 - math.cos(math.pi * (t - w) / (n - w))))),
+    ("cos(progress) without pi; the decay is half a cosine period, cos(pi * progress)",
+     _with(decay=lambda t, w, n, low: _cosine((t - w) / (n - w), low, turn=1.0))),
+    ("cos(pi / 2 * progress) is a quarter of the cosine; the decay is half a period, cos(pi * progress)",
+     _with(decay=lambda t, w, n, low: _cosine((t - w) / (n - w), low, turn=math.pi / 2))),
+    ("a linear decay; after the warmup the factor follows half a cosine",
+     _with(decay=lambda t, w, n, low: low + (1 - low) * (1 - (t - w) / (n - w)))),
+    ("past the end (step >= total_steps) the cosine goes on and climbs back, as CosineAnnealingLR does; "
+     "this series holds min_factor from t = T on", _with(past=_unclamped)),
+    ("past the end (step >= total_steps) the factor drops to 0; this series holds min_factor from t = T on",
+     _with(past=lambda t, w, n, low: 0.0)),
+    ("with warmup_steps == total_steps (the whole run is warmup) the decay's length T - W is 0: at "
+     "step >= total_steps hold min_factor before dividing by it",
+     _with(past=lambda t, w, n, low: _raises(t, w, n, low) if w == n else low)),
+    ("with warmup_steps == total_steps (the whole run is warmup) the decay's length T - W is 0: at "
+     "step >= total_steps hold min_factor before dividing by it",
+     _with(past=lambda t, w, n, low: _raises(t, w, n, low) if w == n and t == n else low)),
+)
 
 
-def _explain_schedule(record, index, step):
-    """The likely cause of a wrong lr at `step`: the mistake that gives every lr of the case."""
-    peak, w, n, low = case = SCHEDULE_CASES[index]
-    steps = schedule_steps(w, n)
-    values = [_recorded_lr(record, schedule_key(index, t)) for t in steps]
-    if all(v is not None for v in values):
-        for hint, wrong in schedule_mistakes(*case):
+def _fits(wrong):
+    """A Misconception's test: every recorded factor (None: the call raised) is what `wrong` gives."""
+    def fits(evidence):
+        for (index, step), got in evidence.items():
             try:
-                if all(close(v, wrong(t), LR_RTOL, LR_ATOL) for t, v in zip(steps, values)):
-                    return hint
-            except (ArithmeticError, TypeError, ValueError):      # e.g. a division by warmup_steps 0
+                expected = wrong(step, *SCHEDULE_CASES[index])
+            except ArithmeticError:
+                expected = None
+            if (got is None) != (expected is None) or (got is not None and
+                                                       not close(got, expected, LR_RTOL, LR_ATOL)):
+                return False
+        return True
+    return fits
+
+
+SCHEDULE_CATALOGUE = tuple(Misconception(cause, _fits(wrong)) for cause, wrong in SCHEDULE_MISTAKES)
+
+
+def _schedule_evidence(record):
+    """{(case, step): the recorded factor, or None where the call raised}; None when some call
+    returned no number at all (then nothing is diagnosed)."""
+    evidence = {}
+    for index, case in enumerate(SCHEDULE_CASES):
+        for step in schedule_steps(*case[:2]):
+            key = schedule_key(index, step)
+            if record.failed(key) is not None:
+                evidence[index, step] = None
                 continue
-    if step < w:
-        return f"during the warmup the lr is {WARMUP_FORMULA}"
-    if w == 0:
-        return f"warmup_steps = 0 means no warmup: the cosine starts at step 0, {COSINE_FORMULA}"
-    return f"from step warmup_steps on the lr is {COSINE_FORMULA}"
+            try:
+                evidence[index, step] = record.number(key, "")
+            except CheckFailed:
+                return None
+    return evidence
 
 
 def gpt_step_schedule(record):
-    """fn(step, peak_lr, warmup_steps, total_steps, min_lr): linear warmup, then cosine decay."""
+    """fn(step, warmup_steps, total_steps, min_factor): warmup, cosine, min_factor past the end."""
     for index, case in enumerate(SCHEDULE_CASES):
-        peak, w, n, low = case
-        hint = NO_WARMUP_HINT if w == 0 else SEE_TRACEBACK
         for step, expected in warmup_cosine_table(*case):
-            what = f"warmup_cosine_lr(step={step}, {_schedule_settings(case)})"
-            got = record.number(schedule_key(index, step), what, hint)
+            what = _call_text(case, step)
+            key = schedule_key(index, step)
+            if record.failed(key) is not None and record.error_type(key) != "NotImplementedError":
+                evidence = _schedule_evidence(record)
+                cause = diagnose(SCHEDULE_CATALOGUE, evidence) if evidence else None
+                record.number(key, what, cause or SEE_TRACEBACK)
+            got = record.number(key, what)
             if not close(got, expected, LR_RTOL, LR_ATOL):
-                cause = hint if w == 0 and not math.isfinite(got) else _explain_schedule(record, index, step)
-                raise CheckFailed("{}: expected {}, got {}. Likely cause: {}.".format(
-                    what, *fmt_pair(expected, got), cause))
+                evidence = _schedule_evidence(record)
+                raise wrong_value(what, expected, got, diagnose(SCHEDULE_CATALOGUE, evidence) if evidence else None)
 
 
 # ----------------------------------------------------------------------------------------------
 # gpt_step_train: the reference step and its mistakes
 
-def reference_step(model, optimizer, inputs, targets, lr, max_norm, zero=True, clip="before",
-                   set_lr="before", steps=1):
+def set_lrs(optimizer, factor, how="initial"):
+    """Write the lr of every param group, as the spec says ("initial": each group's initial lr, kept
+    as group["initial_lr"] and taken from its lr where there is none yet, times `factor`) or as a
+    known mistake does: "current" (each group's current lr times `factor`, so the factors compound),
+    "factor" (the factor itself as the lr), "defaults" (the optimizer's default lr times `factor`
+    in every group), "first" (the first group only)."""
+    groups = optimizer.param_groups[:1] if how == "first" else optimizer.param_groups
+    for group in groups:
+        if how in ("initial", "first"):
+            group.setdefault("initial_lr", group["lr"])
+            group["lr"] = group["initial_lr"] * factor
+        elif how == "current":
+            group["lr"] = group["lr"] * factor
+        elif how == "factor":
+            group["lr"] = factor
+        elif how == "defaults":
+            group["lr"] = optimizer.defaults["lr"] * factor
+
+
+def reference_step(model, optimizer, inputs, targets, factor, max_norm, zero="before", clip="before",
+                   set_lr="initial", steps=1):
     """One training step as the spec says (the defaults), or with one named mistake.
 
-    zero: clear old gradients first. clip: "before" the step (by the global norm), "after" it,
-    "none", "value" (clip_grad_value_), "each" (every parameter on its own). set_lr: "before" the
-    step on every group, "first" group only, "after" the step, "never". steps: how many
-    optimizer.step() calls. Returns (loss, norm before clipping) as floats. The clipping is
-    spelled out, so that the mistakes can vary it.
+    zero: clear old gradients "before" the backward pass, "end" (after the step: this call's update
+    adds any gradients left over from before) or "never". clip: "before" the step (by the global
+    norm), "after" it, "none", "value" (clip_grad_value_), "each" (every parameter on its own).
+    set_lr: a way of set_lrs, "after" the step (the spec's way, too late), "never". steps: how many
+    optimizer.step() calls. Returns (loss, norm before clipping) as floats. The clipping is spelled
+    out, so that the mistakes can vary it.
     """
     params = [p for group in optimizer.param_groups for p in group["params"]]
-    groups = optimizer.param_groups[:1] if set_lr == "first" else optimizer.param_groups
-    if set_lr in ("before", "first"):
-        for group in groups:
-            group["lr"] = lr
-    if zero:
+    if set_lr not in ("after", "never"):
+        set_lrs(optimizer, factor, set_lr)
+    if zero == "before":
         optimizer.zero_grad()
     logits = model(inputs)
     value = torch.nn.functional.cross_entropy(logits.flatten(0, 1), targets.flatten())
@@ -213,25 +258,32 @@ def reference_step(model, optimizer, inputs, targets, lr, max_norm, zero=True, c
         if clip == "after":
             clip_now()
     if set_lr == "after":
-        for group in optimizer.param_groups:
-            group["lr"] = lr
+        set_lrs(optimizer, factor)
+    if zero == "end":
+        optimizer.zero_grad()
     return value.item(), norm.item()
 
 
-# (likely cause, options of reference_step): train_step mistakes that change the weights.
+# (likely cause, options of reference_step): train_step mistakes that change the weights of one step.
 STEP_MISTAKES = (
-    ("clipping after optimizer.step() does not change this update; clip between loss.backward() and "
+    ("clipping after optimizer.step() does not change this update; clip between the backward pass and "
      "optimizer.step()", {"clip": "after"}),
-    ("the gradients were not clipped before the update; call clip_grad_norm_(model.parameters(), "
-     "max_norm) between loss.backward() and optimizer.step()", {"clip": "none"}),
-    ("old gradients were not cleared; call optimizer.zero_grad() before loss.backward()", {"zero": False}),
+    ("the gradients were not clipped before the update", {"clip": "none"}),
+    ("old gradients were not cleared before the backward pass, so they were added to this batch's",
+     {"zero": "never"}),
+    ("the gradients were cleared at the end of the step, not before the backward pass: gradients left "
+     "in .grad before the call (a scheduler's or an evaluation's) were added to this batch's",
+     {"zero": "end"}),
     ("the lr was set after optimizer.step(), so the update used the old lr; set it before the step",
      {"set_lr": "after"}),
-    ("the lr was not written into the optimizer; set group['lr'] = lr on every param group",
-     {"set_lr": "never"}),
-    ("the lr was set on the first param group only; loop over all optimizer.param_groups",
+    ("the lr was not written into the optimizer", {"set_lr": "never"}),
+    ("the lr was set on the first param group only; every group gets its own initial lr times the factor",
      {"set_lr": "first"}),
-    ("clip_grad_value_ clips each element; clip the global norm with clip_grad_norm_", {"clip": "value"}),
+    ("the factor was used as the lr itself; each group's lr is its initial lr times the factor",
+     {"set_lr": "factor"}),
+    ("every group got the optimizer's default lr times the factor; each group keeps its own initial lr "
+     "(group['initial_lr']), so the groups keep their ratios", {"set_lr": "defaults"}),
+    ("clip_grad_value_ clips each element; clip the global norm of all gradients together", {"clip": "value"}),
     ("each parameter was clipped to max_norm on its own; clip the norm of all gradients together",
      {"clip": "each"}),
     ("optimizer.step() was called twice; train_step makes one update", {"steps": 2}),
@@ -239,13 +291,15 @@ STEP_MISTAKES = (
 
 
 @functools.lru_cache(maxsize=None)
-def sgd_step(max_norm, **mistake):
+def sgd_step(max_norm, resumed=False, **mistake):
     """One reference SGD step on the probe's one-step setup, on the CPU: (loss, norm, weights after,
-    gradients after), with one of STEP_MISTAKES' options if given."""
+    gradients after, group lrs after), with one of STEP_MISTAKES' options if given."""
     with one_thread():
-        model, optimizer, inputs, targets = sgd_setup(device="cpu")
-        loss, norm = reference_step(model, optimizer, inputs, targets, STEP_LR, max_norm, **mistake)
-        return loss, norm, floats(model.parameters()), floats(p.grad for p in model.parameters())
+        model, optimizer, inputs, targets = sgd_setup(device="cpu", resumed=resumed)
+        loss, norm = reference_step(model, optimizer, inputs, targets, STEP_FACTOR, max_norm, **mistake)
+        grads = None if any(p.grad is None for p in model.parameters()) else floats(p.grad for p in model.parameters())
+        return (loss, norm, floats(model.parameters()), grads,
+                tuple(group["lr"] for group in optimizer.param_groups))
 
 
 @functools.lru_cache(maxsize=None)
@@ -273,16 +327,16 @@ def step_facts(max_norm):
                           "each": [torch.linalg.vector_norm(g, 2).item() for g in grads],
                           "groups": [global_norm(grads[:2]).item(), global_norm(grads[2:]).item()],
                           "largest": flat(grads).abs().max().item()})
-        facts["loss"], facts["norm"], facts["weights"], _ = sgd_step(max_norm)
+        facts["loss"], facts["norm"], facts["weights"], _, _ = sgd_step(max_norm)
         model, optimizer, inputs, targets = sgd_setup(device="cpu")
-        reference_step(model, optimizer, inputs, targets, STEP_LR, max_norm)
+        reference_step(model, optimizer, inputs, targets, STEP_FACTOR, max_norm)
         with torch.no_grad():
             facts["loss after"] = ce(model(inputs).flatten(0, 1), targets.flatten()).item()
     return facts
 
 
-def run_lrs():
-    """The lr of each update of the GPT run: GPT_RUN_SCHEDULE's warmup + cosine."""
+def run_factors():
+    """The factor of each update of the GPT run: GPT_RUN_SCHEDULE's warmup + cosine."""
     return [warmup_cosine(t, *GPT_RUN_SCHEDULE) for t in range(GPT_RUN_STEPS)]
 
 
@@ -292,8 +346,8 @@ def reference_run(**mistake):
     with one_thread():
         model, optimizer, batches = run_setup(device="cpu")
         losses, norms = [], []
-        for (inputs, targets), lr in zip(batches, run_lrs()):
-            loss, norm = reference_step(model, optimizer, inputs, targets, lr, GPT_RUN_MAX_NORM, **mistake)
+        for (inputs, targets), factor in zip(batches, run_factors()):
+            loss, norm = reference_step(model, optimizer, inputs, targets, factor, GPT_RUN_MAX_NORM, **mistake)
             losses.append(loss)
             norms.append(norm)
         return tuple(losses), tuple(norms), floats(model.parameters())
@@ -324,119 +378,223 @@ def _group_lrs(record, key, what):
                         "the answer cell interferes with the tests.")
 
 
-def _loss_hint(got, facts):
-    expected = facts["loss"]
-    if near(got, facts["norm"]):
-        return "the pair is swapped; return (loss, grad_norm)"
-    if near(got, facts["sum"]):
-        return "the loss is summed over positions; take the mean over all batch x context positions"
-    if near(got, expected * GPT_CONTEXT) or near(got, expected * GPT_BATCH):
-        return "the loss is summed over one dimension; take the mean over all batch x context positions"
-    if near(got, facts["loss after"]):
-        return ("the loss was measured after optimizer.step(); return the loss of the forward pass "
-                "before the update")
-    if near(got, facts["last"]):
-        return "only the last position counts; average the cross-entropy over every position"
-    if near(got, facts["shifted"]):
-        return ("the targets were shifted again; they are already the next characters, so compare "
-                "logits and targets position by position")
-    return "the loss is the mean cross-entropy of model(inputs) against targets, before the update"
+def _value_misconceptions(entries):
+    """Misconceptions about one returned number: (cause, the value it gives, from the facts)."""
+    return tuple(Misconception(cause, lambda e, value=value: near(e["got"], value(e["facts"])))
+                 for cause, value in entries)
 
 
-def _norm_hint(got, facts, max_norm):
-    norm = facts["norm"]
-    if near(got, max_norm):
-        return ("the norm was measured after clipping (it equals max_norm); return the norm before "
-                "clipping, which clip_grad_norm_ returns")
-    if near(got, facts["with stale"]):
-        return "old gradients were not cleared; call optimizer.zero_grad() before loss.backward()"
-    if near(got, facts["loss"]):
-        return "the pair is swapped; return (loss, grad_norm)"
-    if near(got, norm * norm):
-        return "the square root is missing; the global norm is sqrt(sum of all squared gradient elements)"
-    if near(got, sum(facts["each"])):
-        return "the per-parameter norms were added; the global norm is sqrt(sum of their squares)"
-    if any(near(got, x) for x in facts["each"]) or any(near(got, x) for x in facts["groups"]):
-        return "the norm of some gradients only; the global norm covers every parameter's gradient together"
-    if near(got, facts["largest"]):
-        return "the largest gradient element (the inf-norm); the global norm is the L2 norm of all gradients"
-    if got == 0:
-        return "the gradients were cleared after loss.backward(); clear them before it"
-    return "return the L2 norm of all gradients, measured after backward and before clipping"
+LOSS_CATALOGUE = _value_misconceptions((
+    ("the pair is swapped; return (loss, grad_norm)", lambda f: f["norm"]),
+    ("the loss is summed over positions; take the mean over all batch x context positions", lambda f: f["sum"]),
+    ("the loss is summed over one dimension; take the mean over all batch x context positions",
+     lambda f: f["loss"] * GPT_CONTEXT),
+    ("the loss is summed over one dimension; take the mean over all batch x context positions",
+     lambda f: f["loss"] * GPT_BATCH),
+    ("the loss was measured after optimizer.step(); return the loss of the forward pass before the update",
+     lambda f: f["loss after"]),
+    ("only the last position counts; average the cross-entropy over every position", lambda f: f["last"]),
+    ("the targets were shifted again; they are already the next characters, so compare logits and targets "
+     "position by position", lambda f: f["shifted"]),
+))
+
+NORM_CATALOGUE = _value_misconceptions((
+    ("the norm was measured after clipping (it equals max_norm); return the norm before clipping",
+     lambda f: f["max_norm"]),
+    ("old gradients were not cleared before the backward pass, so they were added to this batch's",
+     lambda f: f["with stale"]),
+    ("the pair is swapped; return (loss, grad_norm)", lambda f: f["loss"]),
+    ("the square root is missing; the global norm is the square root of the sum of all squared gradient "
+     "elements", lambda f: f["norm"] ** 2),
+    ("the per-parameter norms were added; the global norm is the square root of the sum of their squares",
+     lambda f: sum(f["each"])),
+    ("the largest gradient element (the inf-norm); the global norm is the L2 norm of all gradients",
+     lambda f: f["largest"]),
+    ("the gradients were cleared after the backward pass, before the norm was measured", lambda f: 0.0),
+)) + (Misconception("the norm of some gradients only; the global norm covers every parameter's gradient "
+                    "together", lambda e: any(near(e["got"], x) for x in e["facts"]["each"] + e["facts"]["groups"])),)
 
 
-def _weights_hint(student, student_grads, max_norm, tolerance):
-    """The likely cause of wrong weights after one SGD step: the mistake whose step gives them."""
-    if max_difference(student, initial_sgd_weights()) <= tolerance:
-        return ("the weights did not change; call optimizer.step() once, after clipping, and do not clear "
-                "the gradients between loss.backward() and the step")
-    for hint, mistake in STEP_MISTAKES:
-        _, _, weights, grads = sgd_step(max_norm, **mistake)
-        if max_difference(student, weights) <= tolerance:
-            if mistake.get("clip") == "after" and student_grads is not None and \
-                    not max_difference(student_grads, grads) <= tolerance:
-                continue        # the gradients say: not clipped at all
-            return hint
-    return ("train_step must set the lr on every group, clear the gradients, backpropagate the mean "
-            "cross-entropy, clip the global norm and call optimizer.step() once, in that order")
-
-
-def _group_lr_hint(got, before, lr):
-    if close(got[0], lr, LR_RTOL) and all(close(x, y, LR_RTOL) for x, y in zip(got[1:], before[1:])):
-        return "the lr was set on the first param group only; loop over all optimizer.param_groups"
-    if all(close(x, y, LR_RTOL) for x, y in zip(got, before)):
-        return "the lr was never written into the optimizer; set group['lr'] = lr for every param group"
-    return "set group['lr'] = lr (the argument itself) for every group in optimizer.param_groups"
+def _require_value(what, label, got, expected, catalogue, facts):
+    """Fail unless `got` is close to `expected`, with the one cause of `catalogue` that fits, if any."""
+    if not close(got, expected, GPT_RTOL):
+        raise wrong_value(f"{what}, {label}", expected, got, diagnose(catalogue, {"got": got, "facts": facts}))
 
 
 def weights_tolerance(reference):
     return GPT_RTOL * (1 + max((abs(x) for x in reference), default=0.0))
 
 
+def _grads_agree(student, theirs, tolerance):
+    """The gradients left after a step agree with a mistake's: both cleared (None or zeros), or close."""
+    if theirs is None:
+        return student is None or all(x == 0 for x in student)
+    return student is not None and max_difference(student, theirs) <= tolerance
+
+
+def _step_misconception(cause, mistake, max_norm, tolerance):
+    def fits(evidence):
+        _, _, weights, grads, lrs = sgd_step(max_norm, **mistake)
+        return (max_difference(evidence["weights"], weights) <= tolerance
+                and _grads_agree(evidence["grads"], grads, tolerance) and _lrs_agree(evidence["lrs"], lrs))
+    return Misconception(cause, fits)
+
+
+def _weights_cause(student, student_grads, student_lrs, max_norm, tolerance):
+    """The likely cause of wrong weights after one SGD step: the one mistake whose step gives them
+    (and the gradients and group lrs it leaves), or None."""
+    catalogue = [Misconception("the weights did not change: optimizer.step() was not called, or the "
+                               "gradients were cleared between the backward pass and the step",
+                               lambda e: max_difference(e["weights"], initial_sgd_weights()) <= tolerance)]
+    catalogue += [_step_misconception(cause, mistake, max_norm, tolerance) for cause, mistake in STEP_MISTAKES]
+    return diagnose(catalogue, {"weights": student, "grads": student_grads, "lrs": student_lrs})
+
+
+class _Groups:
+    """Param groups without parameters, for tracing how a way of set_lrs moves the lrs."""
+
+    def __init__(self, lrs, default):
+        self.param_groups = [{"lr": lr} for lr in lrs]
+        self.defaults = {"lr": default}
+
+
+def _run_lr_trace(how):
+    """The group lrs after each update of the GPT run when train_step sets them `how`."""
+    groups = _Groups(GPT_RUN_GROUP_LRS, 1e-3)           # 1e-3: AdamW's default lr (run_setup gives none)
+    trace = []
+    for factor in run_factors():
+        if how != "never":
+            set_lrs(groups, factor, "initial" if how in ("own key", "after") else how)
+        trace.append(tuple(group["lr"] for group in groups.param_groups))
+    return trace
+
+
+# (cause, the way of setting lrs as reference_step names it): what the group lrs after a call reveal.
+LR_MISTAKES = (
+    ("each group's current lr was multiplied by the factor, so the factors compound from call to call; "
+     "the factor multiplies the group's initial lr, group['initial_lr']", "current"),
+    ("the factor was used as the lr itself; each group's lr is its initial lr times the factor", "factor"),
+    ("every group got the optimizer's default lr times the factor; each group keeps its own initial lr "
+     "(group['initial_lr']), so the groups keep their ratios", "defaults"),
+    ("the lr was set on the first param group only; every group gets its own initial lr times the factor",
+     "first"),
+    ("the lr was not written into the optimizer's param groups", "never"),
+    ("where a scheduler already stored group['initial_lr'], that is the group's initial lr; the lr the "
+     "group holds then is already scaled by an earlier factor", "own key"),
+)
+
+
+def _predicted_lrs(how):
+    """{"one": lrs after the one step, "resumed": after the resumed step, "run": after each update}."""
+    one = "initial" if how == "own key" else how
+    resumed = "current" if how == "own key" else how
+    return {"one": sgd_step(STEP_MAX_NORM, set_lr=one)[4],
+            "resumed": sgd_step(STEP_MAX_NORM, resumed=True, set_lr=resumed)[4],
+            "run": _run_lr_trace(how)}
+
+
+def _lrs_agree(got, expected):
+    return got is not None and len(got) == len(expected) and all(
+        close(x, y, LR_RTOL, LR_ATOL) for x, y in zip(got, expected))
+
+
+def _lr_misconception(cause, how):
+    def fits(evidence):
+        predicted = _predicted_lrs(how)
+        return all(_lrs_agree(evidence[key], predicted[key]) for key in ("one", "resumed") if key in evidence) \
+            and all(_lrs_agree(got, expected) for got, expected in zip(evidence.get("run", ()), predicted["run"]))
+    return Misconception(cause, fits)
+
+
+LR_CATALOGUE = tuple(_lr_misconception(cause, how) for cause, how in LR_MISTAKES)
+
+
+def _readable_lrs(record, key):
+    try:
+        return tuple(_group_lrs(record, key, key))
+    except CheckFailed:
+        return None
+
+
+def _lr_evidence(record):
+    """The group lrs the probe saw after the one step, the resumed step and each update of the run
+    (as far as they were recorded)."""
+    evidence = {"one": _readable_lrs(record, "one step: lrs"), "resumed": _readable_lrs(record, "resumed: lrs")}
+    run = [_readable_lrs(record, f"run {t}: lrs") if record.has(f"run {t}: lrs") else None
+           for t in range(GPT_RUN_STEPS)]
+    evidence["run"] = run[:run.index(None)] if None in run else run
+    return evidence
+
+
 def _shown(values, expected):
-    return ", ".join(fmt_pair(expected, x)[1] for x in values)
+    return ", ".join(fmt_pair(e, x)[1] for x, e in zip(values, expected))
+
+
+def _require_group_lrs(record, key, what, expected):
+    """Fail unless the group lrs recorded under `key` are `expected`, with the cause the lrs reveal."""
+    lrs = _group_lrs(record, key, f"the param group lrs after {what}")
+    if not _lrs_agree(lrs, expected):
+        cause = diagnose(LR_CATALOGUE, _lr_evidence(record)) if len(lrs) == len(expected) else \
+            "the answer cell interferes with the tests"
+        shown = ", ".join(fmt_pair(e, e)[0] for e in expected)
+        text = f"{what}: expected the param group lrs [{shown}] afterwards, got [{_shown(lrs, expected)}]"
+        raise CheckFailed(f"{text}. Likely cause: {cause}." if cause else f"{text}.")
 
 
 # ----------------------------------------------------------------------------------------------
 # gpt_step_train: the judge
 
+def _one_step_text(resumed=False, max_norm=STEP_MAX_NORM):
+    lrs = ", ".join(f"{lr:g}" for lr in STEP_GROUP_LRS)
+    state = (f"groups with initial_lr [{lrs}] and lr {RESUMED_FACTOR:g} times that" if resumed else
+             f"groups with lr [{lrs}]")
+    return (f"train_step(model, optimizer, inputs, targets, lr_factor={STEP_FACTOR:g}, max_norm={max_norm:g}) "
+            f"on the tiny GPT with SGD ({state})")
+
+
 def _judge_one_step(record):
     """One SGD step with stale gradients, two param groups and active clipping, against the spec."""
     max_norm = STEP_MAX_NORM
-    what = (f"train_step(model, optimizer, inputs, targets, lr={STEP_LR:g}, max_norm={max_norm:g}) on the "
-            f"tiny GPT with SGD")
+    what = _one_step_text()
     loss, norm = _pair(record, "one step", what)
     facts = step_facts(max_norm)
-    require_close(what, "the loss (before the update)", loss, facts["loss"], GPT_RTOL,
-                  lambda: _loss_hint(loss, facts))
-    require_close(what, "the gradient norm before clipping", norm, facts["norm"], GPT_RTOL,
-                  lambda: _norm_hint(norm, facts, max_norm))
-    lrs = _group_lrs(record, "one step: lrs", f"the param group lr after {what}")
-    if len(lrs) != len(STEP_GROUP_LRS) or not all(close(x, STEP_LR, LR_RTOL, LR_ATOL) for x in lrs):
-        hint = (_group_lr_hint(lrs, STEP_GROUP_LRS, STEP_LR) if len(lrs) == len(STEP_GROUP_LRS) else
-                "the answer cell interferes with the tests")
-        raise CheckFailed(f"{what}: expected lr {fmt(STEP_LR)} in both param groups afterwards, got "
-                          f"[{_shown(lrs, STEP_LR)}]. Likely cause: {hint}.")
+    facts = dict(facts, max_norm=max_norm)
+    _require_value(what, "the loss (before the update)", loss, facts["loss"], LOSS_CATALOGUE, facts)
+    _require_value(what, "the gradient norm before clipping", norm, facts["norm"], NORM_CATALOGUE, facts)
+    expected_lrs = tuple(lr * STEP_FACTOR for lr in STEP_GROUP_LRS)
+    _require_group_lrs(record, "one step: lrs", what, expected_lrs)
     weights = recorded_weights(record, "one step: weights", f"the weights after {what}")
     tolerance = weights_tolerance(facts["weights"])
     difference = max_difference(weights, facts["weights"])
     if not difference <= tolerance:
         grads = recorded_weights(record, "one step: grads", f"the gradients after {what}", optional=True)
-        raise CheckFailed(f"{what}: expected the weights of one SGD step with the clipped gradients, got weights "
-                          f"up to {difference:.3g} away (at most {tolerance:.3g} allowed). Likely cause: "
-                          f"{_weights_hint(weights, grads, max_norm, tolerance)}.")
+        cause = _weights_cause(weights, grads, _readable_lrs(record, "one step: lrs"), max_norm, tolerance)
+        text = (f"{what}: expected the weights of one SGD step with the clipped gradients, got weights up to "
+                f"{difference:.3g} away (at most {tolerance:.3g} allowed)")
+        raise CheckFailed(f"{text}. Likely cause: {cause}." if cause else f"{text}.")
+
+
+def _judge_resumed(record):
+    """The same step on an optimizer a scheduler already ran: the factor scales group['initial_lr']."""
+    what = _one_step_text(resumed=True)
+    _pair(record, "resumed", what)
+    _require_group_lrs(record, "resumed: lrs", what, tuple(lr * STEP_FACTOR for lr in STEP_GROUP_LRS))
+    weights = recorded_weights(record, "resumed: weights", f"the weights after {what}")
+    expected = sgd_step(STEP_MAX_NORM)[2]
+    require_same_weights(weights, expected, f"{what}: expected the weights of the same step as without a "
+                         f"scheduler", "the step used another lr than the one it left in the groups",
+                         rtol=GPT_RTOL)
 
 
 def _judge_no_clipping(record):
     """max_norm = inf clips nothing, and the norm returned is still the (finite) gradient norm."""
-    what = "train_step(..., max_norm=math.inf) on the tiny GPT with SGD"
+    what = _one_step_text(max_norm=math.inf)
     _, norm = _pair(record, "no clipping", what)
-    _, expected, expected_weights, _ = sgd_step(math.inf)
+    _, expected, expected_weights, _, _ = sgd_step(math.inf)
     if not close(norm, expected, GPT_RTOL):
         hint = ("max_norm was returned instead of the gradient norm measured before clipping"
-                if norm == math.inf else "return the L2 norm of all gradients, measured before clipping")
-        shown = "expected the gradient norm {}, got {}".format(*fmt_pair(expected, norm))
-        raise CheckFailed(f"{what}: {shown}. Likely cause: {hint}.")
+                if norm == math.inf else None)
+        raise wrong_value(f"{what}, the gradient norm", expected, norm, hint)
     weights = recorded_weights(record, "no clipping: weights", f"the weights after {what}")
     tolerance = weights_tolerance(expected_weights)
     difference = max_difference(weights, expected_weights)
@@ -454,15 +612,16 @@ RUN_GROUPS = 2      # run_setup's AdamW: the matrices, with weight decay; the re
 
 def _judge_run(record):
     """The real run: the student's train_step and the reference step train the tiny GPT identically."""
-    peak, w, n, low = GPT_RUN_SCHEDULE
-    run = (f"a {GPT_RUN_STEPS}-step AdamW run of the tiny GPT (warmup {w} steps to {peak:g}, cosine to "
-           f"{low:g}, max_norm={GPT_RUN_MAX_NORM:g})")
+    w, n, low = GPT_RUN_SCHEDULE
+    lrs_text = ", ".join(f"{lr:g}" for lr in GPT_RUN_GROUP_LRS)
+    run = (f"a {GPT_RUN_STEPS}-step AdamW run of the tiny GPT (groups with lr [{lrs_text}], factor: warmup {w} "
+           f"steps, cosine to {low:g}; max_norm={GPT_RUN_MAX_NORM:g})")
     returns, lrs = [], []
     for t in range(GPT_RUN_STEPS):      # every call's outcome first, as the run met them
         returns.append(_pair(record, f"run {t}", f"train_step at update {t} of {run}"))
-        lrs.append(_group_lrs(record, f"run {t}: lrs", f"the param group lr after update {t}"))
+        lrs.append(_group_lrs(record, f"run {t}: lrs", f"the param group lrs after update {t}"))
     losses, norms, weights = reference_run()
-    for t, lr in enumerate(run_lrs()):
+    for t, factor in enumerate(run_factors()):
         earlier = ("the update before changed the weights differently from the reference: train_step must "
                    "clip and then call optimizer.step() once, and change the weights no other way" if t else
                    "train_step must work the same with any optimizer and keep no state between calls")
@@ -470,10 +629,8 @@ def _judge_run(record):
             if not close(got, expected, GPT_RTOL):
                 shown = "expected {}, got {}".format(*fmt_pair(expected, got))
                 raise CheckFailed(f"in {run}, the {name} at update {t}: {shown}. Likely cause: {earlier}.")
-        if len(lrs[t]) != RUN_GROUPS or not all(close(x, lr, LR_RTOL, LR_ATOL) for x in lrs[t]):
-            raise CheckFailed(f"in {run}, the lr after update {t}: expected {fmt(lr)} in every param group, "
-                              f"got {_shown(lrs[t], lr) or 'none'}. Likely cause: set group['lr'] = lr for "
-                              f"every param group at every call.")
+        _require_group_lrs(record, f"run {t}: lrs", f"update {t} (lr_factor={factor:.6g}) of {run}",
+                           tuple(lr * factor for lr in GPT_RUN_GROUP_LRS))
     student = recorded_weights(record, "run: weights", f"the weights after {run}")
     require_same_weights(student, weights,
                          f"after {run}, the weights: expected those of the same run with the reference "
@@ -483,9 +640,11 @@ def _judge_run(record):
 
 
 def gpt_step_train(record):
-    """fn(model, optimizer, inputs, targets, lr, max_norm) -> (loss, grad_norm) on a tiny GPT: one
-    clipped SGD step with stale gradients and two param groups, max_norm = inf, then a real AdamW
-    run with a warmup + cosine schedule that matches the reference step for step."""
+    """fn(model, optimizer, inputs, targets, lr_factor, max_norm) -> (loss, grad_norm) on a tiny GPT:
+    one clipped SGD step with stale gradients and two param groups, the same step on an optimizer a
+    scheduler already ran, max_norm = inf, then a real AdamW run with a warmup + cosine factor that
+    matches the reference step for step."""
     _judge_one_step(record)
+    _judge_resumed(record)
     _judge_no_clipping(record)
     _judge_run(record)

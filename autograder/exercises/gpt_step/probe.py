@@ -1,4 +1,4 @@
-"""Probes for notebook 03's exercise: the warmup + cosine schedule and a tiny GPT's training step.
+"""Probes for notebook 03's exercise: the warmup + cosine factor and a tiny GPT's training step.
 
 They hold the hidden inputs (schedule settings, the model, its data and optimizers) and record
 what the student's functions return and the state they leave; the judge rebuilds the same inputs
@@ -11,25 +11,29 @@ import torch
 from autograder.exercises.probing import DEVICE, Probe, call_train_step, grads_of, one_thread, weights_of
 
 # ----------------------------------------------------------------------------------------------
-# warmup_cosine_lr(step, peak_lr, warmup_steps, total_steps, min_lr)
+# warmup_cosine_factor(step, warmup_steps, total_steps, min_factor)
 
-# (peak_lr, warmup_steps, total_steps, min_lr): fractional values, no warmup, a one-step warmup, a
-# single decay step, min_lr 0 and above 0. Short schedules are asked at every step.
-SCHEDULE_CASES = ((3e-3, 4, 7, 3e-4), (0.05, 1, 6, 0.005), (0.37, 0, 9, 0.0), (1.5, 10, 31, 0.25),
-                  (6e-4, 100, 2000, 6e-5), (0.8, 3, 4, 0.1))
+# (warmup_steps, total_steps, min_factor): no warmup, a one-step warmup, a single decay step, the
+# whole run warmup (W == T), a one-update run, a floor of 0 and above 0, all floors different. Short
+# schedules are asked at every step, and every schedule past its end.
+SCHEDULE_CASES = ((4, 7, 0.15), (1, 6, 0.125), (0, 9, 0.0), (10, 31, 0.25), (100, 2000, 0.1),
+                  (3, 4, 0.05), (5, 5, 0.2), (0, 1, 0.3))
 SCHEDULE_ALL_STEPS = 40
 
 
 def schedule_steps(warmup_steps, total_steps):
-    """The steps asked of one schedule: all of a short one; of a long one, its edges.
+    """The steps asked of one schedule: all of a short one; of a long one, its edges; then, for
+    both, the first steps past the end (t = T, T + 1) and one far past it.
 
-    The edges: the first steps, the last warmup step and the first decay steps (where peak_lr is
+    The edges: the first steps, the last warmup step and the first decay steps (where the peak is
     reached twice), the middle of the decay, and the last steps.
     """
     w, n = warmup_steps, total_steps
     if n <= SCHEDULE_ALL_STEPS:
-        return list(range(n))
-    return sorted({t for t in (0, 1, w - 1, w, w + 1, w + (n - w) // 2, n - 2, n - 1) if t >= 0})
+        inside = set(range(n))
+    else:
+        inside = {t for t in (0, 1, w - 1, w, w + 1, w + (n - w) // 2, n - 2, n - 1) if t >= 0}
+    return sorted(inside | {n, n + 1, 2 * n + 3})
 
 
 def schedule_key(case, step):
@@ -37,16 +41,16 @@ def schedule_key(case, step):
 
 
 def gpt_step_schedule(fn):
-    """fn's lr at every asked step of every case, whatever earlier calls returned."""
+    """fn's factor at every asked step of every case, whatever earlier calls returned."""
     probe = Probe("gpt_step_schedule")
-    for index, (peak, w, n, low) in enumerate(SCHEDULE_CASES):
+    for index, (w, n, low) in enumerate(SCHEDULE_CASES):
         for step in schedule_steps(w, n):
-            probe.call(schedule_key(index, step), fn, step, peak, w, n, low)
+            probe.call(schedule_key(index, step), fn, step, w, n, low)
     return probe.record()
 
 
 # ----------------------------------------------------------------------------------------------
-# train_step(model, optimizer, inputs, targets, lr, max_norm) -> (loss, grad_norm)
+# train_step(model, optimizer, inputs, targets, lr_factor, max_norm) -> (loss, grad_norm)
 
 # The tiny GPT: about 7k parameters, so a training step takes a few milliseconds.
 GPT_VOCAB, GPT_CONTEXT, GPT_WIDTH, GPT_HEADS, GPT_BLOCKS, GPT_BATCH = 20, 8, 16, 2, 2, 4
@@ -134,20 +138,28 @@ def token_batches(seed, count, device=DEVICE):
     return batches
 
 
-# One SGD step: two param groups whose lrs differ from STEP_LR, stale gradients in every .grad, and
-# a max_norm far below the gradient norm (about 1 at the initial weights) and below the largest
-# gradient element (so clip_grad_value_ at max_norm shows too).
-STEP_LR, STEP_GROUP_LRS, STEP_MAX_NORM, STEP_JUNK = 0.3, (0.02, 0.05), 0.1, 0.05
+# One SGD step: two param groups with different lrs (their initial lrs: after the step each holds its
+# own lr times STEP_FACTOR), stale gradients in every .grad, and a max_norm far below the gradient
+# norm (about 1 at the initial weights) and below the largest gradient element (so
+# clip_grad_value_ at max_norm shows too). The resumed setup is the same optimizer after a scheduler
+# ran: each group holds "initial_lr" and a current lr RESUMED_FACTOR times it.
+STEP_FACTOR, STEP_GROUP_LRS, STEP_MAX_NORM, STEP_JUNK = 0.3, (0.4, 1.5), 0.1, 0.05
+RESUMED_FACTOR = 0.5
 STEP_SEED = 11
 
 
-def sgd_setup(seed=STEP_SEED, device=DEVICE):
-    """A fresh TinyGPT, its SGD optimizer (embeddings, the rest) and stale gradients in every .grad."""
+def sgd_setup(seed=STEP_SEED, device=DEVICE, resumed=False):
+    """A fresh TinyGPT, its SGD optimizer (embeddings, the rest) and stale gradients in every .grad;
+    `resumed`: each group has an "initial_lr" already, and a current lr below it."""
     model = tiny_gpt(seed, device)
     embeddings = [model.token.weight, model.position.weight]
     rest = [p for name, p in model.named_parameters() if not name.startswith(("token.", "position."))]
     optimizer = torch.optim.SGD([{"params": embeddings, "lr": STEP_GROUP_LRS[0]}, {"params": rest}],
                                 lr=STEP_GROUP_LRS[1])
+    if resumed:
+        for group in optimizer.param_groups:
+            group["initial_lr"] = group["lr"]
+            group["lr"] = group["lr"] * RESUMED_FACTOR
     generator = torch.Generator().manual_seed(seed + 1)
     for p in model.parameters():
         p.grad = (STEP_JUNK * torch.randn(p.shape, generator=generator)).to(device)
@@ -155,17 +167,18 @@ def sgd_setup(seed=STEP_SEED, device=DEVICE):
     return model, optimizer, inputs, targets
 
 
-# The real run: AdamW (weight decay on the matrices only) on fixed batches, the lr from a warmup +
-# cosine schedule, clipping at a max_norm that some updates exceed and others do not.
+# The real run: AdamW with two groups (the matrices, with weight decay and lr 1e-2; the rest, without
+# and lr 4e-3) on fixed batches, each group's lr its own lr times a warmup + cosine factor, clipping at
+# a max_norm that some updates exceed and others do not.
 GPT_RUN_STEPS, GPT_RUN_SEED, GPT_RUN_MAX_NORM = 20, 7, 0.85
-GPT_RUN_SCHEDULE = (1e-2, 4, GPT_RUN_STEPS, 1e-3)       # peak_lr, warmup_steps, total_steps, min_lr
-# The lr handed to train_step at each update: GPT_RUN_SCHEDULE's values, written out so that no
+GPT_RUN_GROUP_LRS = (1e-2, 4e-3)
+GPT_RUN_SCHEDULE = (4, GPT_RUN_STEPS, 0.1)       # warmup_steps, total_steps, min_factor
+# The factor handed to train_step at each update: GPT_RUN_SCHEDULE's values, written out so that no
 # schedule formula lives where student code runs (the judge's tests check they agree).
-GPT_RUN_LRS = (0.0025, 0.005, 0.0075, 0.01, 0.010000000000000002, 0.009913533761814537,
-               0.009657457896300792, 0.009241613255361453, 0.008681980515339464, 0.00800006604858821,
-               0.007222075445642905, 0.006377906449072579, 0.0055000000000000005, 0.004622093550927424,
-               0.0037779245543570965, 0.0029999339514117916, 0.0023180194846605367, 0.001758386744638546,
-               0.0013425421036992098, 0.001086466238185463)
+GPT_RUN_FACTORS = (0.25, 0.5, 0.75, 1.0, 1.0, 0.9913533761814537, 0.9657457896300791, 0.9241613255361454,
+                   0.8681980515339464, 0.800006604858821, 0.7222075445642904, 0.6377906449072578, 0.55,
+                   0.4622093550927423, 0.3777924554357096, 0.2999933951411791, 0.23180194846605365,
+                   0.1758386744638546, 0.13425421036992097, 0.10864662381854631)
 
 
 def run_setup(device=DEVICE):
@@ -173,8 +186,8 @@ def run_setup(device=DEVICE):
     model = tiny_gpt(GPT_RUN_SEED, device)
     matrices = [p for p in model.parameters() if p.dim() >= 2]
     others = [p for p in model.parameters() if p.dim() < 2]
-    optimizer = torch.optim.AdamW([{"params": matrices, "weight_decay": 0.1},
-                                   {"params": others, "weight_decay": 0.0}], lr=0.5)
+    optimizer = torch.optim.AdamW([{"params": matrices, "weight_decay": 0.1, "lr": GPT_RUN_GROUP_LRS[0]},
+                                   {"params": others, "weight_decay": 0.0, "lr": GPT_RUN_GROUP_LRS[1]}])
     return model, optimizer, token_batches(GPT_RUN_SEED, GPT_RUN_STEPS, device)
 
 
@@ -183,24 +196,29 @@ def _group_lrs(optimizer):
 
 
 def gpt_step_train(fn):
-    """One clipped SGD step (returns, param-group lrs, weights and gradients after it), one step with
-    max_norm = inf (returns, weights), and a 20-step AdamW run (returns and lrs at every update,
-    the final weights)."""
+    """One clipped SGD step (returns, param-group lrs, weights and gradients after it), the same step
+    on a resumed optimizer (lrs, weights), one step with max_norm = inf (returns, weights), and a
+    20-step AdamW run (returns and lrs at every update, the final weights)."""
     probe = Probe("gpt_step_train")
     with one_thread():
         model, optimizer, inputs, targets = sgd_setup()
-        call_train_step(probe, "one step", fn, model, optimizer, inputs, targets, STEP_LR, STEP_MAX_NORM)
+        call_train_step(probe, "one step", fn, model, optimizer, inputs, targets, STEP_FACTOR, STEP_MAX_NORM)
         probe.observe_call("one step: lrs", _group_lrs, optimizer)
         probe.observe_call("one step: weights", weights_of, model)
         probe.observe_call("one step: grads", grads_of, model)
 
+        model, optimizer, inputs, targets = sgd_setup(resumed=True)
+        call_train_step(probe, "resumed", fn, model, optimizer, inputs, targets, STEP_FACTOR, STEP_MAX_NORM)
+        probe.observe_call("resumed: lrs", _group_lrs, optimizer)
+        probe.observe_call("resumed: weights", weights_of, model)
+
         model, optimizer, inputs, targets = sgd_setup()
-        call_train_step(probe, "no clipping", fn, model, optimizer, inputs, targets, STEP_LR, math.inf)
+        call_train_step(probe, "no clipping", fn, model, optimizer, inputs, targets, STEP_FACTOR, math.inf)
         probe.observe_call("no clipping: weights", weights_of, model)
 
         model, optimizer, batches = run_setup()
-        for t, ((inputs, targets), lr) in enumerate(zip(batches, GPT_RUN_LRS)):
-            call_train_step(probe, f"run {t}", fn, model, optimizer, inputs, targets, lr, GPT_RUN_MAX_NORM)
+        for t, ((inputs, targets), factor) in enumerate(zip(batches, GPT_RUN_FACTORS)):
+            call_train_step(probe, f"run {t}", fn, model, optimizer, inputs, targets, factor, GPT_RUN_MAX_NORM)
             probe.observe_call(f"run {t}: lrs", _group_lrs, optimizer)
         probe.observe_call("run: weights", weights_of, model)
     return probe.record()

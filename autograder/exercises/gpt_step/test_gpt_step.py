@@ -12,50 +12,86 @@ from autograder.exercises import tampering
 from autograder.exercises.corpus import corpus_of, load
 from autograder.exercises.tampering import record_of, tampered_records
 
-REFERENCE_LR = load(corpus_of("gpt_step") / "correct" / "reference.py", "warmup_cosine_lr")
+REFERENCE_LR = load(corpus_of("gpt_step") / "correct" / "reference.py", "warmup_cosine_factor")
 REFERENCE_STEP = load(corpus_of("gpt_step") / "correct" / "reference.py", "train_step")
 BUGGY_STEP = load(corpus_of("gpt_step") / "buggy" / "no_clipping.py", "train_step")
 
 
 def test_warmup_cosine_table_follows_the_spec():
-    table = dict(judges.warmup_cosine_table(3e-3, 4, 7, 3e-4))
-    assert sorted(table) == list(range(7)), "a short schedule is checked at every step"
-    assert table[0] == 3e-3 / 4 and table[3] == table[4] == 3e-3, "peak_lr at step W - 1 and again at W"
-    assert 3e-4 < table[6] < table[5] < table[4]
-    table = dict(judges.warmup_cosine_table(0.37, 0, 9, 0.0))
-    assert table[0] == 0.37 and 0 < table[8] < 0.02, "no warmup: the cosine starts at step 0"
-    table = dict(judges.warmup_cosine_table(6e-4, 100, 2000, 6e-5))
-    assert {0, 99, 100, 101, 1999} <= set(table) and len(table) < 20, "a long schedule: its edges"
-    assert table[99] == table[100] == 6e-4 and table[1050] == pytest.approx((6e-4 + 6e-5) / 2)
+    table = dict(judges.warmup_cosine_table(4, 7, 0.1))
+    assert set(range(7)) | {7, 8} <= set(table), "a short schedule is checked at every step, and past its end"
+    assert table[0] == 1 / 4 and table[3] == table[4] == 1, "the peak at step W - 1 and again at W"
+    assert 0.1 < table[6] < table[5] < table[4]
+    assert table[7] == table[8] == table[max(table)] == 0.1, "past the end: min_factor, held"
+    table = dict(judges.warmup_cosine_table(0, 9, 0.0))
+    assert table[0] == 1 and 0 < table[8] < 0.05 and table[9] == 0, "no warmup: the cosine starts at step 0"
+    table = dict(judges.warmup_cosine_table(5, 5, 0.2))
+    assert [table[t] for t in range(5)] == [0.2, 0.4, 0.6, 0.8, 1.0] and table[5] == table[6] == 0.2, "W == T"
+    table = dict(judges.warmup_cosine_table(100, 2000, 0.1))
+    assert {0, 99, 100, 101, 1999, 2000, 2001} <= set(table) and len(table) < 20, "a long schedule: its edges"
+    assert table[99] == table[100] == 1 and table[1050] == pytest.approx(0.55)
 
 
 def test_schedule_cases_cover_the_edges_and_defeat_hard_coded_values():
     cases = probes.SCHEDULE_CASES
-    assert {0, 1} <= {w for _, w, _, _ in cases}, "warmup_steps 0 and 1"
-    assert any(n == w + 1 for _, w, n, _ in cases), "a single decay step"
+    assert {0, 1} <= {w for w, _, _ in cases}, "warmup_steps 0 and 1"
+    assert any(n == w + 1 for w, n, _ in cases), "a single decay step"
+    assert any(n == w > 0 for w, n, _ in cases), "the whole run is warmup (W == T)"
     assert any(low == 0 for *_, low in cases) and any(low > 0 for *_, low in cases)
-    assert any(n <= probes.SCHEDULE_ALL_STEPS for _, _, n, _ in cases)
-    assert len({peak for peak, _, _, _ in cases}) == len(cases) and all(n > w for _, w, n, _ in cases)
+    assert any(n <= probes.SCHEDULE_ALL_STEPS for _, n, _ in cases) and any(n > probes.SCHEDULE_ALL_STEPS
+                                                                           for _, n, _ in cases)
+    assert all(any(t >= n for t in probes.schedule_steps(w, n)) for w, n, _ in cases), "every case past its end"
+    assert len({low for *_, low in cases}) == len(cases) and all(n >= w for w, n, _ in cases)
 
 
 def test_every_schedule_mistake_is_wrong_somewhere():
-    """Each named mistake differs from the spec on some case, so its hint is never given to a right answer."""
-    for index in range(len(judges.schedule_mistakes(*probes.SCHEDULE_CASES[0]))):
+    """Each named mistake differs from the spec on some case, so its cause is never given to a right answer."""
+    for cause, wrong in judges.SCHEDULE_MISTAKES:
         differs = False
         for case in probes.SCHEDULE_CASES:
-            _, wrong = judges.schedule_mistakes(*case)[index]
             for step, expected in judges.warmup_cosine_table(*case):
                 try:
-                    differs |= not close(wrong(step), expected, judges.LR_RTOL, judges.LR_ATOL)
+                    differs |= not close(wrong(step, *case), expected, judges.LR_RTOL, judges.LR_ATOL)
                 except ArithmeticError:
                     differs = True
-        assert differs, judges.schedule_mistakes(*probes.SCHEDULE_CASES[0])[index][0]
+        assert differs, cause
 
 
-def test_the_probe_hands_train_step_the_schedules_lrs():
-    """The probe holds the run's lrs as constants (no formula where student code runs); they are the
-    judge's schedule, exactly."""
-    assert list(probes.GPT_RUN_LRS) == judges.run_lrs()
+def test_the_schedule_diagnosis_names_a_cause_only_when_one_fits():
+    """The spec itself fits no misconception; a mistake alone is named; two mistakes at once are not."""
+    def evidence_of(factor):
+        evidence = {}
+        for index, case in enumerate(probes.SCHEDULE_CASES):
+            for step in probes.schedule_steps(*case[:2]):
+                try:
+                    evidence[index, step] = factor(step, *case)
+                except ArithmeticError:
+                    evidence[index, step] = None
+        return evidence
+
+    assert judging.diagnose(judges.SCHEDULE_CATALOGUE, evidence_of(judges.warmup_cosine)) is None
+    zero_start, unclamped = judges.SCHEDULE_MISTAKES[0][1], judges._unclamped
+    assert judging.diagnose(judges.SCHEDULE_CATALOGUE, evidence_of(zero_start)) == judges.ZERO_START
+
+    def both(t, w, n, low):
+        return unclamped(t, w, n, low) if t >= n else zero_start(t, w, n, low)
+    assert judging.diagnose(judges.SCHEDULE_CATALOGUE, evidence_of(both)) is None
+
+
+def test_the_probe_hands_train_step_the_schedules_factors():
+    """The probe holds the run's factors as constants (no formula where student code runs); they are
+    the judge's schedule, exactly."""
+    assert list(probes.GPT_RUN_FACTORS) == judges.run_factors()
+
+
+def test_the_lr_mistakes_are_told_apart():
+    """Each way of setting the lrs wrong leaves other group lrs somewhere (one step, resumed, run)."""
+    seen = [judges._predicted_lrs(how) for _, how in judges.LR_MISTAKES]
+    right = judges._predicted_lrs("initial")
+    for (cause, _), lrs in zip(judges.LR_MISTAKES, seen):
+        assert lrs != right, cause
+    assert all(a != b for i, a in enumerate(seen) for b in seen[:i])
+    assert right["run"][-1] == pytest.approx(tuple(lr * probes.GPT_RUN_FACTORS[-1] for lr in probes.GPT_RUN_GROUP_LRS))
 
 
 def test_the_probes_hold_no_reference():
@@ -70,8 +106,8 @@ def run_with(step, dtype=torch.float32):
     model, optimizer, batches = probes.run_setup(device="cpu")
     model.to(dtype)
     losses, norms = [], []
-    for (inputs, targets), lr in zip(batches, probes.GPT_RUN_LRS):
-        loss, norm = step(model, optimizer, inputs, targets, lr, probes.GPT_RUN_MAX_NORM)
+    for (inputs, targets), factor in zip(batches, probes.GPT_RUN_FACTORS):
+        loss, norm = step(model, optimizer, inputs, targets, factor, probes.GPT_RUN_MAX_NORM)
         losses.append(float(loss))
         norms.append(float(norm))
     return losses, norms, judging.floats(model.parameters())
@@ -108,21 +144,25 @@ def test_the_one_step_setup_makes_every_mistake_visible():
     facts = judges.step_facts(probes.STEP_MAX_NORM)
     assert facts["norm"] > 5 * probes.STEP_MAX_NORM, "clipping is active"
     assert facts["largest"] > probes.STEP_MAX_NORM, "clip_grad_value_ at max_norm clips some elements"
-    assert abs(facts["with stale"] - facts["norm"]) > 0.1 and probes.STEP_LR not in probes.STEP_GROUP_LRS
+    assert abs(facts["with stale"] - facts["norm"]) > 0.1 and probes.STEP_FACTOR != 1 != probes.RESUMED_FACTOR
     tolerance = judges.weights_tolerance(facts["weights"])
     seen = []
+    right_lrs = judges.sgd_step(probes.STEP_MAX_NORM)[4]
     for hint, mistake in judges.STEP_MISTAKES:
-        weights = judges.sgd_step(probes.STEP_MAX_NORM, **mistake)[2]
+        _, _, weights, _, lrs = judges.sgd_step(probes.STEP_MAX_NORM, **mistake)
+        if any(not close(x, y, 1e-3) for x, y in zip(lrs, right_lrs)):
+            continue            # the group lrs after the step show it, before the weights are read
         assert max_difference(weights, facts["weights"]) > 50 * tolerance, hint
         seen.append(weights)
-    # Only clipping after the step / no clipping (told apart by the gradients) and the lr set after the
-    # step / never (told apart by the param groups' lr afterwards) give the same weights.
+    # Only clipping after the step / no clipping and old gradients never cleared / cleared at the end
+    # give the same weights; the gradients left in .grad tell them apart.
     same = [(i, j) for i in range(len(seen)) for j in range(i)
             if not max_difference(seen[i], seen[j]) > 5 * tolerance]
-    options = [mistake for _, mistake in judges.STEP_MISTAKES]
+    options = [mistake for _, mistake in judges.STEP_MISTAKES
+               if judges._lrs_agree(judges.sgd_step(probes.STEP_MAX_NORM, **mistake)[4], right_lrs)]
     pairs = [{str(options[i]), str(options[j])} for i, j in same]
     assert len(pairs) == 2 and {str({"clip": "after"}), str({"clip": "none"})} in pairs and \
-        {str({"set_lr": "after"}), str({"set_lr": "never"})} in pairs, pairs
+        {str({"zero": "never"}), str({"zero": "end"})} in pairs, pairs
 
 
 # ---------------------------------------------------------------------------------------------

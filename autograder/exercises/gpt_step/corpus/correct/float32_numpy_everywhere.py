@@ -1,15 +1,19 @@
-# correct: float32 throughout: np.float32 schedule, the lr rounded to float32, np.float32 returns
-def warmup_cosine_lr(step, peak_lr, warmup_steps, total_steps, min_lr):
-    peak, low = np.float32(peak_lr), np.float32(min_lr)
+# correct: float32 throughout: np.float32 factor, np.float32 returns from train_step, clipping by hand
+def warmup_cosine_factor(step, warmup_steps, total_steps, min_factor):
+    low = np.float32(min_factor)
+    if step >= total_steps:
+        return low
     if step < warmup_steps:
-        return peak * np.float32(step + 1) / np.float32(warmup_steps)
+        return np.float32(step + 1) / np.float32(warmup_steps)
     progress = np.float32(step - warmup_steps) / np.float32(total_steps - warmup_steps)
-    return low + np.float32(0.5) * (peak - low) * (np.float32(1) + np.cos(np.float32(np.pi) * progress))
+    return low + np.float32(0.5) * (np.float32(1) - low) * (np.float32(1) + np.cos(np.float32(np.pi) * progress))
 
 
-def train_step(model, optimizer, inputs, targets, lr, max_norm):
+def train_step(model, optimizer, inputs, targets, lr_factor, max_norm):
     for group in optimizer.param_groups:
-        group["lr"] = float(np.float32(lr))
+        if "initial_lr" not in group:
+            group["initial_lr"] = group["lr"]
+        group["lr"] = group["initial_lr"] * float(np.float32(lr_factor))
     optimizer.zero_grad()
     logits = model(inputs)
     loss = F.cross_entropy(logits.flatten(0, 1), targets.flatten())

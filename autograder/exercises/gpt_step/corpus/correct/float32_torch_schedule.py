@@ -1,16 +1,18 @@
-# correct: the schedule in float32 torch tensors (torch.cos), returned as a 0-d float32 tensor
-def warmup_cosine_lr(step, peak_lr, warmup_steps, total_steps, min_lr):
-    peak = torch.tensor(peak_lr, dtype=torch.float32)
+# correct: the factor in float32 torch tensors (torch.cos), returned as a 0-d float32 tensor
+def warmup_cosine_factor(step, warmup_steps, total_steps, min_factor):
+    low = torch.tensor(min_factor, dtype=torch.float32)
+    if step >= total_steps:
+        return low
     if step < warmup_steps:
-        return peak * (step + 1) / warmup_steps
+        return torch.tensor((step + 1) / warmup_steps, dtype=torch.float32)
     progress = torch.tensor((step - warmup_steps) / (total_steps - warmup_steps), dtype=torch.float32)
-    low = torch.tensor(min_lr, dtype=torch.float32)
-    return low + 0.5 * (peak - low) * (1 + torch.cos(math.pi * progress))
+    return low + 0.5 * (1 - low) * (1 + torch.cos(math.pi * progress))
 
 
-def train_step(model, optimizer, inputs, targets, lr, max_norm):
+def train_step(model, optimizer, inputs, targets, lr_factor, max_norm):
     for group in optimizer.param_groups:
-        group["lr"] = lr
+        group.setdefault("initial_lr", group["lr"])
+        group["lr"] = group["initial_lr"] * lr_factor
     optimizer.zero_grad()
     logits = model(inputs)
     loss = F.cross_entropy(logits.flatten(0, 1), targets.flatten())

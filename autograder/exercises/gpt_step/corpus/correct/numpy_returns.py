@@ -1,15 +1,18 @@
-# correct: returns 0-d numpy arrays; the schedule as (step + 1) / warmup_steps * peak_lr
-def warmup_cosine_lr(step, peak_lr, warmup_steps, total_steps, min_lr):
+# correct: train_step returns 0-d numpy arrays; the factor with a decay_steps variable
+def warmup_cosine_factor(step, warmup_steps, total_steps, min_factor):
+    if step >= total_steps:
+        return min_factor
     if step < warmup_steps:
-        return (step + 1) / warmup_steps * peak_lr
+        return (step + 1) / warmup_steps
     decay_steps = total_steps - warmup_steps
     cosine = 0.5 * (1 + math.cos(math.pi * (step - warmup_steps) / decay_steps))
-    return min_lr + (peak_lr - min_lr) * cosine
+    return min_factor + (1 - min_factor) * cosine
 
 
-def train_step(model, optimizer, inputs, targets, lr, max_norm):
+def train_step(model, optimizer, inputs, targets, lr_factor, max_norm):
     for group in optimizer.param_groups:
-        group["lr"] = lr
+        group.setdefault("initial_lr", group["lr"])
+        group["lr"] = group["initial_lr"] * lr_factor
     optimizer.zero_grad()
     logits = model(inputs)
     loss = F.cross_entropy(logits.flatten(0, 1), targets.flatten())

@@ -1,14 +1,17 @@
-# correct: the schedule with numpy (np.cos, np.pi), returned as float
-def warmup_cosine_lr(step, peak_lr, warmup_steps, total_steps, min_lr):
+# correct: numpy (np.cos, np.pi, np.clip on the progress), W == T handled by the clamp first, returned as float
+def warmup_cosine_factor(step, warmup_steps, total_steps, min_factor):
+    if step >= total_steps:
+        return float(min_factor)
     if step < warmup_steps:
-        return float(peak_lr * (step + 1) / warmup_steps)
-    progress = (step - warmup_steps) / (total_steps - warmup_steps)
-    return float(min_lr + (peak_lr - min_lr) * (1 + np.cos(np.pi * progress)) / 2)
+        return float((step + 1) / warmup_steps)
+    progress = np.clip((step - warmup_steps) / (total_steps - warmup_steps), 0.0, 1.0)
+    return float(min_factor + (1 - min_factor) * 0.5 * (1 + np.cos(np.pi * progress)))
 
 
-def train_step(model, optimizer, inputs, targets, lr, max_norm):
+def train_step(model, optimizer, inputs, targets, lr_factor, max_norm):
     for group in optimizer.param_groups:
-        group["lr"] = lr
+        group.setdefault("initial_lr", group["lr"])
+        group["lr"] = group["initial_lr"] * lr_factor
     optimizer.zero_grad()
     logits = model(inputs)
     loss = F.cross_entropy(logits.flatten(0, 1), targets.flatten())

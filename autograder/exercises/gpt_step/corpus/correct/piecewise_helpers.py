@@ -1,22 +1,25 @@
-# correct: the schedule from two helpers (linear warmup, cosine decay)
-def linear_warmup(step, peak_lr, warmup_steps):
-    return peak_lr * (step + 1) / warmup_steps
+# correct: the factor from helpers (ramp, cosine) and a clamped step; progress never divides when T == W
+def linear_ramp(step, warmup_steps):
+    return (step + 1) / warmup_steps
 
 
-def cosine_decay(step, peak_lr, min_lr, decay_steps):
-    fraction = step / decay_steps
-    return min_lr + (peak_lr - min_lr) * 0.5 * (1.0 + math.cos(math.pi * fraction))
+def half_cosine(progress, floor):
+    return floor + (1 - floor) * (1 + math.cos(math.pi * progress)) / 2
 
 
-def warmup_cosine_lr(step, peak_lr, warmup_steps, total_steps, min_lr):
-    if warmup_steps > 0 and step < warmup_steps:
-        return linear_warmup(step, peak_lr, warmup_steps)
-    return cosine_decay(step - warmup_steps, peak_lr, min_lr, total_steps - warmup_steps)
+def warmup_cosine_factor(step, warmup_steps, total_steps, min_factor):
+    step = min(step, total_steps)
+    if step == total_steps:
+        return min_factor
+    if step < warmup_steps:
+        return linear_ramp(step, warmup_steps)
+    return half_cosine((step - warmup_steps) / (total_steps - warmup_steps), min_factor)
 
 
-def train_step(model, optimizer, inputs, targets, lr, max_norm):
+def train_step(model, optimizer, inputs, targets, lr_factor, max_norm):
     for group in optimizer.param_groups:
-        group["lr"] = lr
+        group.setdefault("initial_lr", group["lr"])
+        group["lr"] = group["initial_lr"] * lr_factor
     optimizer.zero_grad()
     logits = model(inputs)
     loss = F.cross_entropy(logits.flatten(0, 1), targets.flatten())

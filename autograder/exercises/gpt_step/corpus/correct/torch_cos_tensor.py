@@ -1,14 +1,17 @@
-# correct: torch.cos on a float64 tensor; the lr comes back as a 0-d tensor
-def warmup_cosine_lr(step, peak_lr, warmup_steps, total_steps, min_lr):
+# correct: torch.cos on a float64 tensor; the factor comes back as a 0-d tensor; float() returns
+def warmup_cosine_factor(step, warmup_steps, total_steps, min_factor):
+    if step >= total_steps:
+        return torch.tensor(min_factor, dtype=torch.float64)
     if step < warmup_steps:
-        return torch.tensor(peak_lr * (step + 1) / warmup_steps)
+        return torch.tensor((step + 1) / warmup_steps)
     progress = torch.tensor((step - warmup_steps) / (total_steps - warmup_steps), dtype=torch.float64)
-    return min_lr + 0.5 * (peak_lr - min_lr) * (1 + torch.cos(math.pi * progress))
+    return min_factor + 0.5 * (1 - min_factor) * (1 + torch.cos(math.pi * progress))
 
 
-def train_step(model, optimizer, inputs, targets, lr, max_norm):
+def train_step(model, optimizer, inputs, targets, lr_factor, max_norm):
     for group in optimizer.param_groups:
-        group["lr"] = lr
+        group.setdefault("initial_lr", group["lr"])
+        group["lr"] = group["initial_lr"] * lr_factor
     optimizer.zero_grad()
     logits = model(inputs)
     loss = F.cross_entropy(logits.flatten(0, 1), targets.flatten())

@@ -1,14 +1,17 @@
 # correct: logits.view(-1, vocab) and targets.reshape(-1)
-def warmup_cosine_lr(step, peak_lr, warmup_steps, total_steps, min_lr):
+def warmup_cosine_factor(step, warmup_steps, total_steps, min_factor):
+    if step >= total_steps:
+        return min_factor
     if step < warmup_steps:
-        return peak_lr * (step + 1) / warmup_steps
+        return (step + 1) / warmup_steps
     progress = (step - warmup_steps) / (total_steps - warmup_steps)
-    return min_lr + 0.5 * (peak_lr - min_lr) * (1 + math.cos(math.pi * progress))
+    return min_factor + 0.5 * (1 - min_factor) * (1 + math.cos(math.pi * progress))
 
 
-def train_step(model, optimizer, inputs, targets, lr, max_norm):
+def train_step(model, optimizer, inputs, targets, lr_factor, max_norm):
     for group in optimizer.param_groups:
-        group["lr"] = lr
+        group.setdefault("initial_lr", group["lr"])
+        group["lr"] = group["initial_lr"] * lr_factor
     optimizer.zero_grad()
     logits = model(inputs)
     vocab = logits.size(-1)

@@ -1,0 +1,25 @@
+# buggy: max(min_factor, ...) around the whole schedule, so the first warmup updates are lifted to min_factor
+# expect: held at min_factor or more
+# fails: gpt_step_schedule
+def warmup_cosine_factor(step, warmup_steps, total_steps, min_factor):
+    if step >= total_steps:
+        factor = min_factor
+    elif step < warmup_steps:
+        factor = (step + 1) / warmup_steps
+    else:
+        progress = (step - warmup_steps) / (total_steps - warmup_steps)
+        factor = min_factor + 0.5 * (1 - min_factor) * (1 + math.cos(math.pi * progress))
+    return max(min_factor, factor)
+
+
+def train_step(model, optimizer, inputs, targets, lr_factor, max_norm):
+    for group in optimizer.param_groups:
+        group.setdefault("initial_lr", group["lr"])
+        group["lr"] = group["initial_lr"] * lr_factor
+    optimizer.zero_grad()
+    logits = model(inputs)
+    loss = F.cross_entropy(logits.flatten(0, 1), targets.flatten())
+    loss.backward()
+    grad_norm = torch.nn.utils.clip_grad_norm_(model.parameters(), max_norm)
+    optimizer.step()
+    return loss.item(), grad_norm.item()

@@ -1,0 +1,23 @@
+# buggy: Keras CosineDecay with warmup: a warmup from 0 (step / warmup_steps), and decay_steps = T - W = 0 divides by zero when W == T
+# expect: no cause
+# fails: gpt_step_schedule
+def warmup_cosine_factor(step, warmup_steps, total_steps, alpha):
+    if step < warmup_steps:
+        return step / warmup_steps
+    decay_steps = total_steps - warmup_steps
+    step = min(step - warmup_steps, decay_steps)
+    cosine_decay = 0.5 * (1.0 + math.cos(math.pi * step / decay_steps))
+    return (1 - alpha) * cosine_decay + alpha
+
+
+def train_step(model, optimizer, inputs, targets, lr_factor, max_norm):
+    for group in optimizer.param_groups:
+        group.setdefault("initial_lr", group["lr"])
+        group["lr"] = group["initial_lr"] * lr_factor
+    optimizer.zero_grad()
+    logits = model(inputs)
+    loss = F.cross_entropy(logits.flatten(0, 1), targets.flatten())
+    loss.backward()
+    grad_norm = torch.nn.utils.clip_grad_norm_(model.parameters(), max_norm)
+    optimizer.step()
+    return loss.item(), grad_norm.item()

@@ -1,0 +1,23 @@
+# buggy: nanoGPT's loop with a factor: param_group["lr"] = lr, where lr is the factor
+# expect: used as the lr itself
+# fails: gpt_step_train
+def warmup_cosine_factor(step, warmup_steps, total_steps, min_factor):
+    if step >= total_steps:
+        return min_factor
+    if step < warmup_steps:
+        return (step + 1) / warmup_steps
+    progress = (step - warmup_steps) / (total_steps - warmup_steps)
+    return min_factor + 0.5 * (1 - min_factor) * (1 + math.cos(math.pi * progress))
+
+
+def train_step(model, optimizer, inputs, targets, lr_factor, max_norm):
+    lr = lr_factor
+    for param_group in optimizer.param_groups:
+        param_group["lr"] = lr
+    optimizer.zero_grad()
+    logits = model(inputs)
+    loss = F.cross_entropy(logits.flatten(0, 1), targets.flatten())
+    loss.backward()
+    grad_norm = torch.nn.utils.clip_grad_norm_(model.parameters(), max_norm)
+    optimizer.step()
+    return loss.item(), grad_norm.item()
