@@ -84,4 +84,5 @@ def test_the_judges_are_warmed_before_workers_fork_and_no_thread_pool_exists_the
     assert out.returncode == 0, out.stderr
     found = json.loads(out.stdout.splitlines()[-1])
     assert found["threads"] == 1
-    assert all(count > 0 for count in found["cached"].values()), found["cached"]
+    # the judges that keep reference runs (others replay each answer's own run: nothing to keep)
+    assert sum(found["cached"].values()) > 0 and found["cached"]["amp_step"] > 0, found["cached"]
