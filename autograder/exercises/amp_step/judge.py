@@ -6,7 +6,8 @@ update, recomputed here on the CPU from the probe's inputs (autograder/exercises
 update is explained by the known mistake that gives the same weights. amp_step_scaler compares
 each update made with an enabled scaler against the same update made by the same train_step
 without one (both in the record): a scaler must change nothing but skip updates whose gradients
-overflow, and its scale must move as GradScaler's rules say, computed here.
+overflow, and its scale must move as GradScaler's rules say, computed here; with a disabled scaler
+(bfloat16, float32) train_step must skip an update whose gradient norm is not finite itself.
 """
 import functools
 import math
@@ -14,9 +15,10 @@ import math
 import torch
 import torch.nn.functional as F
 
-from autograder.exercises.judging import (SEE_TRACEBACK, CheckFailed, clip_in_place, close, floats, fmt_pair, global_norm,
-                                         loss_and_norm, max_difference, near, recorded_weights,
-                                         require_close)
+from autograder.exercises.judging import (SEE_TRACEBACK, CheckFailed, Misconception, clip_in_place, close,
+                                         floats, fmt_pair, global_norm, loss_and_norm, max_difference, near,
+                                         recorded_weights)
+from autograder.exercises.judging import diagnose as single_cause
 from autograder.exercises.amp_step import probe as probe
 from autograder.exercises.probing import one_thread
 
@@ -208,8 +210,9 @@ def _error_hint(error, first_call=True):
     if "_scale is None" in error:
         return "the loss was not passed through scaler.scale(...) before backward(); use scaler.scale(loss).backward()"
     if "non-finite" in error and "clipped" in error:
-        return ("clip_grad_norm_ raised on an inf gradient; leave error_if_nonfinite False: the scaler itself "
-                "skips updates whose gradients overflow")
+        return ("clip_grad_norm_ raised on an inf gradient, but an update whose gradients hold inf or NaN must be "
+                "skipped, not stopped: leave error_if_nonfinite False (with a disabled scaler, skip the step "
+                "yourself when the norm is not finite)")
     if "does not require grad" in error or "backward through the graph a second time" in error:
         return "backpropagate each micro-batch's own loss once: scaler.scale(loss / k).backward()"
     return SEE_TRACEBACK
@@ -308,8 +311,9 @@ def diagnose(case, weights, grads, tol):
                     not max_difference(grads, expected_grads) <= tol:
                 continue        # the gradients say: not clipped at all
             return hint
-    if max_difference(weights, one_update(case)[2]) <= 1e-2 * (1 + max(map(abs, weights), default=0.0)):
-        return PRECISION
+    expected = one_update(case)[2]
+    if max_difference(weights, expected) <= 1e-2 * max_difference(expected, initial_weights(seed)):
+        return PRECISION        # within 1% of the update itself: rounding of a lower precision, not a mistake
     return None
 
 
@@ -330,13 +334,25 @@ def _judge_case(record, case, what):
         grads = recorded_weights(record, f"{case}: grads", f"the gradients after {what}", optional=True) \
             if record.has(f"{case}: grads") else None
         cause = diagnose(case, weights, grads, tol)
-    require_close(what, "the mean loss", loss, facts["loss"], RTOL,
-                  lambda: cause or _loss_hint(loss, facts, case))
-    require_close(what, "the gradient norm before clipping", norm, facts["norm"], RTOL,
-                  lambda: cause or _norm_hint(norm, facts, max_norm, case))
+    # Wrong weights that no known mistake explains: the loss and the norm may be off for the same unknown
+    # reason, so they get no cause of their own (a guess such as "lower precision" would mislead).
+    unexplained = not weights_ok and cause is None
+    _require_close_or_case(what, "the mean loss", loss, facts["loss"],
+                           lambda: cause or (None if unexplained else _loss_hint(loss, facts, case)))
+    _require_close_or_case(what, "the gradient norm before clipping", norm, facts["norm"],
+                           lambda: cause or (None if unexplained else _norm_hint(norm, facts, max_norm, case)))
     raise CheckFailed(f"{what}: expected the weights of one SGD update with the accumulated, clipped "
-                      f"gradient, got weights up to {difference:.3g} away (at most {tol:.3g} allowed). Likely "
-                      f"cause: {cause or 'an update is: ' + ORDER}.")
+                      f"gradient, got weights up to {difference:.3g} away (at most {tol:.3g} allowed)" +
+                      (f". Likely cause: {cause}." if cause else "."))
+
+
+def _require_close_or_case(what, label, got, expected, cause):
+    """require_close, but a failure without a cause (cause() is None) shows the failing case alone."""
+    if not close(got, expected, RTOL):
+        shown_expected, shown_got = fmt_pair(expected, got)
+        found = cause()
+        raise CheckFailed(f"{what}: expected {label} {shown_expected}, got {shown_got}" +
+                          (f". Likely cause: {found}." if found else "."))
 
 
 def _judge_run(record):
@@ -488,15 +504,47 @@ def _require_skipped(what, norm, weights, previous, tol, wrong):
                           f"optimizer yourself.")
 
 
+# Why an overflowing update with a disabled scaler was not skipped: each entry's `fits` reads the
+# evidence of _require_plain_skipped (the norm returned, whether the weights moved, whether they
+# became inf or NaN); a cause is given only when exactly one fits.
+PLAIN_SKIP_CATALOGUE = (
+    Misconception("with a disabled scaler, scaler.step(optimizer) is plain optimizer.step() and checks nothing, so "
+                  "the step ran on inf and NaN gradients; skip the step yourself when the norm clip_grad_norm_ "
+                  "returns is not finite", lambda e: e["non-finite weights"] and not e["finite norm"]),
+)
+
+
+def _require_plain_skipped(record, t, previous, tol):
+    """An overflowing update with a disabled scaler: train_step itself must skip it (a non-finite
+    norm returned, the weights left as they were)."""
+    what = (f"update {t} of the same run with a disabled scaler, whose gradient holds an inf (what bfloat16 or "
+            f"float32 training meets without a scaler)")
+    _, norm = _pair(record, f"plain run {t}", f"train_step at {what}", first_call=False, finite=False)
+    weights = recorded_weights(record, f"plain run {t}: weights", f"the weights after {what}")
+    difference = max_difference(weights, previous)
+    evidence = {"finite norm": math.isfinite(norm), "moved": not difference <= tol,
+                "non-finite weights": not all(map(math.isfinite, weights))}
+    if evidence["finite norm"]:
+        raise CheckFailed(f"at {what}: expected the non-finite gradient norm (inf or nan) clip_grad_norm_ measures, "
+                          f"got {norm:.6g}.")
+    if evidence["moved"]:
+        got = "inf or NaN weights" if evidence["non-finite weights"] else f"weights up to {difference:.3g} away"
+        cause = single_cause(PLAIN_SKIP_CATALOGUE, evidence)
+        raise CheckFailed(f"at {what}: expected the weights unchanged (the update skipped), got {got}" +
+                          (f". Likely cause: {cause}." if cause else "."))
+
+
 def _judge_scaled_run(record):
     """The AdamW run with overflows: finite updates equal those without a scaler, overflowing ones
-    change nothing and report a non-finite norm, and the scale follows GradScaler's rules."""
+    change nothing and report a non-finite norm, with the scaler enabled and with it disabled, and
+    the scale follows GradScaler's rules."""
     run = (f"a {probe.SCALED_RUN_UPDATES}-update AdamW run with {SCALED}, growth_interval="
            f"{probe.GROWTH_INTERVAL}, whose updates {', '.join(map(str, probe.OVERFLOW_AT))} get an inf gradient")
     previous = initial_weights(probe.SCALED_RUN_SEED)
     tol = tolerance(previous)
     scales = expected_scales()
     references = reference_plain_run()
+    plain_previous = previous
     wrong = None            # set once the run without a scaler has gone wrong
     for t in range(probe.SCALED_RUN_UPDATES):
         what = f"update {t} of {run}"
@@ -506,6 +554,7 @@ def _judge_scaled_run(record):
             plain_loss, plain_norm = _pair(record, f"plain run {t}", f"train_step at {plain_what}")
             plain = recorded_weights(record, f"plain run {t}: weights", f"the weights after {plain_what}")
             wrong = wrong or _plain_is_wrong(plain, references[t], tol)
+            plain_previous = plain
         loss, norm = _pair(record, f"scaled run {t}", f"train_step at {what}", first_call=t == 0,
                            finite=not overflow)
         weights = recorded_weights(record, f"scaled run {t}: weights", f"the weights after {what}")
@@ -525,12 +574,15 @@ def _judge_scaled_run(record):
             raise CheckFailed(f"at {what}: expected the scale {scales[t]:g} afterwards, got {scale:g}. Likely cause: "
                               f"call scaler.update() exactly once per update, after scaler.step(optimizer), a skipped "
                               f"update included (it halves the scale).")
+        if overflow:
+            _require_plain_skipped(record, t, plain_previous, tol)
         previous = weights
 
 
 def amp_step_scaler(record):
     """train_step with GradScaler(init_scale=65536): a clipped update equals the same update
     without a scaler (unscale_ before clip_grad_norm_), and in a run with overflowing updates those
-    are skipped without a trace while the scale halves, and grows after good updates."""
+    are skipped without a trace while the scale halves, and grows after good updates; with a
+    disabled scaler, train_step skips the overflowing updates itself."""
     _judge_scaled_step(record)
     _judge_scaled_run(record)

@@ -8,9 +8,9 @@ CPU from the builders here and decides (autograder/exercises/amp_step/judge.py).
 - amp_step_accumulation runs train_step with a disabled scaler (plain float32): the accumulation and
   the clipping must match one update on all micro-batches together.
 - amp_step_scaler runs each case twice, with an enabled scaler (a large scale) and with a
-  disabled one, on the same inputs, and injects an overflow (an inf gradient) into some updates:
-  the judge asks that the scaler change nothing but skip the overflowing updates, and that its
-  scale move as GradScaler moves it.
+  disabled one, on the same inputs, and injects an overflow (an inf gradient) into some updates
+  of both: the judge asks that the scaler change nothing but skip the overflowing updates, that
+  its scale move as GradScaler moves it, and that without a scaler train_step skip them itself.
 """
 import math
 
@@ -158,8 +158,8 @@ def _scale(scaler):
 def amp_step_scaler(fn):
     """The same cases with an enabled scaler ("scaled") and a disabled one ("plain"): one clipped
     SGD update (returns, weights, and the enabled scaler's scale after it), then a 7-update AdamW
-    run whose updates OVERFLOW_AT get an inf gradient with the enabled scaler and are left out
-    with the disabled one (returns, weights and the enabled scaler's scale after every update)."""
+    run whose updates OVERFLOW_AT get an inf gradient, with either scaler (returns, weights and the
+    enabled scaler's scale after every update): train_step must skip them in both."""
     probe = Probe("amp_step_scaler")
     with one_thread():
         for name, enabled in (("scaled", True), ("plain", False)):
@@ -175,8 +175,6 @@ def amp_step_scaler(fn):
             scaler = make_scaler(enabled)
             for t, batches in enumerate(updates):
                 if t in OVERFLOW_AT:
-                    if not enabled:
-                        continue
                     model.overflows = 1
                 call_train_step(probe, f"{name} run {t}", fn, model, optimizer, scaler, batches, SCALED_RUN_MAX_NORM)
                 model.overflows = 0

@@ -228,3 +228,20 @@ def test_the_classic_bug_fails_only_the_scaler_check():
     checks.amp_step_accumulation(BUGGY)
     with pytest.raises(CheckFailed, match="scaler.unscale_"):
         checks.amp_step_scaler(BUGGY)
+
+
+def test_without_a_scaler_an_overflowing_update_must_be_skipped_too():
+    """The disabled-scaler run gets the same overflows: the reference skips them, a step on them is
+    named only when the weights show it (inf or NaN), and other moves get the failing case alone."""
+    record = record_of("amp_step_scaler", REFERENCE)
+    t = probes.OVERFLOW_AT[0]
+    assert not math.isfinite(judging.decode(record["outcomes"][f"plain run {t}"]["value"]["seq"][1]["float"]))
+    weights = record["outcomes"][f"plain run {t}: weights"]["value"]
+    for value, cause in (("nan", "scaler.step(optimizer) is plain optimizer.step()"), (0.5, None)):
+        tampered = {**record, "outcomes": {**record["outcomes"], f"plain run {t}: weights":
+                                           {"value": {**weights, "tensor": [value] + weights["tensor"][1:]}}}}
+        with pytest.raises(CheckFailed) as failure:
+            judging.judge("amp_step_scaler", tampered)
+        message = str(failure.value)
+        assert "expected the weights unchanged" in message
+        assert (cause in message) if cause else "Likely cause" not in message, message

@@ -11,7 +11,8 @@ def train_step(model, optimizer, scaler, micro_batches, max_norm):
         total += loss.item()
     scaler.unscale_(optimizer)
     before = torch.linalg.vector_norm(torch.stack([p.grad.norm() for p in model.parameters()]))
-    scaler.step(optimizer)
+    if torch.isfinite(before):
+        scaler.step(optimizer)
     scaler.update()
     torch.nn.utils.clip_grad_norm_(model.parameters(), max_norm)
     return total, before.item()

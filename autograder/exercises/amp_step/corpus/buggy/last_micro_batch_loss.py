@@ -9,6 +9,7 @@ def train_step(model, optimizer, scaler, micro_batches, max_norm):
         scaler.scale(loss / k).backward()
     scaler.unscale_(optimizer)
     grad_norm = torch.nn.utils.clip_grad_norm_(model.parameters(), max_norm)
-    scaler.step(optimizer)
+    if torch.isfinite(grad_norm):
+        scaler.step(optimizer)
     scaler.update()
     return loss.item(), grad_norm.item()

@@ -11,6 +11,7 @@ def train_step(model, optimizer, scaler, micro_batches, max_norm):
         total += loss.item()
     scaler.unscale_(optimizer)
     grad_norm = torch.nn.utils.clip_grad_norm_(model.parameters(), math.inf)
-    scaler.step(optimizer)
+    if torch.isfinite(grad_norm):
+        scaler.step(optimizer)
     scaler.update()
     return total, grad_norm.item()

@@ -12,6 +12,7 @@ def train_step(model, optimizer, scaler, micro_batches, max_norm):
     scaler.unscale_(optimizer)
     torch.nn.utils.clip_grad_norm_(model.parameters(), max_norm)
     grad_norm = torch.linalg.vector_norm(torch.stack([p.grad.norm() for p in model.parameters()]))
-    scaler.step(optimizer)
+    if torch.isfinite(grad_norm):
+        scaler.step(optimizer)
     scaler.update()
     return total, grad_norm.item()

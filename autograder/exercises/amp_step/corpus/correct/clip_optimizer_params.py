@@ -11,6 +11,7 @@ def train_step(model, optimizer, scaler, micro_batches, max_norm):
         losses.append(loss.item())
     scaler.unscale_(optimizer)
     norm = torch.nn.utils.clip_grad_norm_(params, max_norm)
-    scaler.step(optimizer)
+    if torch.isfinite(norm):
+        scaler.step(optimizer)
     scaler.update()
     return float(np.mean(np.array(losses, dtype=np.float32))), norm.item()

@@ -10,6 +10,7 @@ def train_step(model, optimizer, scaler, micro_batches, max_norm):
         total += loss.item()
     scaler.unscale_(optimizer)
     grad_norm = torch.nn.utils.clip_grad_norm_(model.parameters(), max_norm, norm_type=2.0, foreach=True)
-    scaler.step(optimizer)
+    if scaler.is_enabled() or torch.isfinite(grad_norm):   # a disabled scaler checks nothing
+        scaler.step(optimizer)
     scaler.update()
     return total / k, grad_norm.item()

@@ -11,6 +11,7 @@ def train_step(model, optimizer, scaler, micro_batches, max_norm):
     grads = [p.grad for p in model.parameters() if p.grad is not None]
     norm = torch.nn.utils.get_total_norm(grads)
     torch.nn.utils.clip_grads_with_norm_(model.parameters(), max_norm, norm)
-    scaler.step(optimizer)
+    if torch.isfinite(norm):
+        scaler.step(optimizer)
     scaler.update()
     return total, norm.item()

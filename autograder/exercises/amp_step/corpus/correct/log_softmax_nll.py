@@ -10,6 +10,7 @@ def train_step(model, optimizer, scaler, micro_batches, max_norm):
         losses.append(loss.item())
     scaler.unscale_(optimizer)
     norm = torch.nn.utils.clip_grad_norm_(model.parameters(), max_norm)
-    scaler.step(optimizer)
+    if math.isfinite(float(norm)):
+        scaler.step(optimizer)
     scaler.update()
     return np.mean(losses), np.float64(norm.item())

@@ -14,6 +14,7 @@ def train_step(model, optimizer, scaler, micro_batches, max_norm):
     with torch.no_grad():
         for g in grads:
             g.mul_(factor.to(g.dtype))
-    scaler.step(optimizer)
+    if torch.isfinite(norm):
+        scaler.step(optimizer)
     scaler.update()
     return total, norm.item()

@@ -9,6 +9,7 @@ def train_step(model, optimizer, scaler, micro_batches, max_norm):
         running += loss.detach().cpu()
     scaler.unscale_(optimizer)
     grad_norm = torch.nn.utils.clip_grad_norm_(model.parameters(), max_norm)
-    scaler.step(optimizer)
+    if math.isfinite(float(grad_norm)):
+        scaler.step(optimizer)
     scaler.update()
     return float(running), float(grad_norm)

@@ -10,6 +10,7 @@ def train_step(model, optimizer, scaler, micro_batches, max_norm):
         total = total + loss.detach()
     scaler.unscale_(optimizer)
     norm = torch.nn.utils.clip_grad_norm_(model.parameters(), max_norm)
-    scaler.step(optimizer)
+    if scaler.is_enabled() or torch.isfinite(norm):   # a disabled scaler checks nothing
+        scaler.step(optimizer)
     scaler.update()
     return total, norm

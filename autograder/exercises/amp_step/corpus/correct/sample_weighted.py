@@ -9,6 +9,7 @@ def train_step(model, optimizer, scaler, micro_batches, max_norm):
         total += loss.item()
     scaler.unscale_(optimizer)
     norm = torch.nn.utils.clip_grad_norm_(model.parameters(), max_norm)
-    scaler.step(optimizer)
+    if torch.isfinite(norm):
+        scaler.step(optimizer)
     scaler.update()
     return total, norm.item()

@@ -10,7 +10,8 @@ def train_step(model, optimizer, scaler, micro_batches, max_norm):
         total += loss.item() / n
     scaler.unscale_(optimizer)
     grad_norm = torch.nn.utils.clip_grad_norm_(model.parameters(), max_norm).item()
-    scaler.step(optimizer)
+    if math.isfinite(float(grad_norm)):
+        scaler.step(optimizer)
     scaler.update()
     optimizer.zero_grad()
     return total, grad_norm
