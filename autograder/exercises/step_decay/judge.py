@@ -12,8 +12,8 @@ import math
 
 import torch
 
-from autograder.exercises.judging import (CheckFailed, Misconception, close, decode, diagnose, fmt,
-                                         fmt_pair, kind_of)
+from autograder.exercises.judging import (CheckFailed, Misconception, as_floats, close, decode, diagnose,
+                                         fmt, fmt_pair, kind_of)
 from autograder.exercises.probing import flat, one_thread
 from autograder.exercises.step_decay import probe as probe
 from autograder.exercises.step_decay.probe import (DEFAULT_LR, LR_CASES, PAIR, PAIR_STEPS, RESUME_AT, RUN_BIAS_LR,
@@ -347,7 +347,7 @@ def step_decay_lr(record):
     _check_pair(record)
 
     for i, case in enumerate(LR_CASES):
-        after = read_group_lrs(record, f"case {i}: lrs after get_lr", f"the param groups after get_lr calls",
+        after = read_group_lrs(record, f"case {i}: lrs after get_lr", "the param groups after get_lr calls",
                           len(case[0]))
         if not same(after, initial_lrs(case[0])):
             raise wrong_lrs(f"the param groups' lrs after only get_lr calls with {_settings(case)}",
@@ -424,7 +424,7 @@ def _check_step_calls(record):
     n = len(group_lrs_)
     settings = _settings(STEP_CASE)
     record.result("calls: new", f"StepDecayScheduler(optimizer, {s}, {gamma:g}) with {settings}", INIT_HINT)
-    before = read_group_lrs(record, "calls: lrs after new", f"the param groups after StepDecayScheduler(...)", n)
+    before = read_group_lrs(record, "calls: lrs after new", "the param groups after StepDecayScheduler(...)", n)
     own = {t: maybe_lrs(record, f"calls: fresh get_lr({t})") for t in probe.step_calls_steps()}
     calls = []
     for j, t in enumerate(STEP_ORDER):
@@ -563,6 +563,15 @@ def _check_resume(record, used, weights):
     if not isinstance(state, dict):
         raise CheckFailed(f"state_dict() after update {RESUME_AT - 1} returned a {kind_of(state)}, expected a dict "
                           f"of plain values (numbers, lists).")
+    if record.has("resume: state kinds"):
+        counts = as_floats(record.result("resume: state kinds", "reading the state_dict"), "the state_dict's contents")
+        tensors, others = counts if counts and len(counts) == 2 else (0, 0)
+        if tensors or others:
+            found = " and ".join(text for n, text in ((tensors, f"{tensors:g} tensor(s)"),
+                                                      (others, f"{others:g} other object(s)")) if n)
+            raise CheckFailed(f"state_dict() after update {RESUME_AT - 1}: expected plain values (numbers, lists), "
+                              f"got {found}. Likely cause: the state holds objects, not plain values; store "
+                              f"numbers and lists (a tensor's .tolist(), float(...)).")
     record.result("resume: copy", "copying the state_dict (copy.deepcopy, as a checkpoint does)",
                   "state_dict must hold plain values (numbers, lists), not the optimizer")
     record.result("resume: new", f"StepDecayScheduler(...) on the restored optimizer in {resumed_run}", INIT_HINT)

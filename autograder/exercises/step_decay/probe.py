@@ -8,6 +8,7 @@ updates (a wrong formula shows its shape there), repeats calls on one scheduler 
 keeps two schedulers alive at once (state shared between instances shows).
 """
 import copy
+import numbers
 
 import torch
 
@@ -184,7 +185,8 @@ def step_decay_optimizer(cls):
     Keys: "calls: new", "calls: lrs after new", then for STEP_ORDER[j] "calls: step #j" and
     "calls: lrs after #j"; "calls: fresh get_lr(t)" for t in step_calls_steps(); "run: new", then for each update t "run: step(t)",
     "run: lrs t" and "run: update t"; "run: weights"; then "resume: ..." for the run saved after
-    update RESUME_AT - 1 ("resume: state_dict", "resume: copy", "resume: new", "resume: load_state_dict"),
+    update RESUME_AT - 1 ("resume: state_dict", "resume: state kinds", "resume: copy", "resume: new",
+    "resume: load_state_dict"),
     and "resume: step(t)", "resume: lrs t", "resume: update t" from RESUME_AT on; "resume: weights".
     """
     probe = Probe("step_decay_optimizer")
@@ -205,6 +207,20 @@ def _step_calls(probe, cls):
             probe.observe_call(f"calls: lrs after #{j}", _group_lrs, optimizer)
     for t in step_calls_steps():
         probe.call(f"calls: fresh get_lr({t})", _fresh_get_lr, cls, STEP_CASE, t)
+
+
+def _not_plain(value):
+    """[tensors, other objects]: how many values in `value` are not the plain ones a state_dict is
+    to hold (numbers, numpy's included, strings, None, and lists, tuples and dicts of them)."""
+    if isinstance(value, dict):
+        counts = [_not_plain(item) for pair in value.items() for item in pair]
+    elif isinstance(value, (list, tuple)):
+        counts = [_not_plain(item) for item in value]
+    elif value is None or isinstance(value, (numbers.Number, str)):
+        return [0, 0]
+    else:
+        return [1, 0] if isinstance(value, torch.Tensor) else [0, 1]
+    return [sum(c[0] for c in counts), sum(c[1] for c in counts)]
 
 
 def _run(probe, prefix, scheduler, model, optimizer, x, y, updates):
@@ -234,6 +250,7 @@ def _training_run(probe, cls):
     state = probe.call("resume: state_dict", lambda: scheduler.state_dict())
     if state is FAILED:
         return
+    probe.observe_call("resume: state kinds", _not_plain, state)
     saved = probe.call("resume: copy", lambda: copy.deepcopy(state))
     if saved is FAILED:
         return
