@@ -569,9 +569,12 @@ def _check_resume(record, used, weights):
         if tensors or others:
             found = " and ".join(text for n, text in ((tensors, f"{tensors:g} tensor(s)"),
                                                       (others, f"{others:g} other object(s)")) if n)
+            cause = ("the state holds tensors; store numbers and lists (a tensor's .tolist() or float(...))"
+                     if not others else "the state holds objects that are not numbers or lists (an optimizer, "
+                     "a function, ...); state_dict holds plain values only, and the resume recipe restores "
+                     "the optimizer itself")
             raise CheckFailed(f"state_dict() after update {RESUME_AT - 1}: expected plain values (numbers, lists), "
-                              f"got {found}. Likely cause: the state holds objects, not plain values; store "
-                              f"numbers and lists (a tensor's .tolist(), float(...)).")
+                              f"got {found}. Likely cause: {cause}.")
     record.result("resume: copy", "copying the state_dict (copy.deepcopy, as a checkpoint does)",
                   "state_dict must hold plain values (numbers, lists), not the optimizer")
     record.result("resume: new", f"StepDecayScheduler(...) on the restored optimizer in {resumed_run}", INIT_HINT)

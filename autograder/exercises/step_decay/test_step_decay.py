@@ -134,11 +134,11 @@ def test_every_buggy_answer_names_its_cause_or_none():
 # ---------------------------------------------------------------------------------------------
 # The split: the probe holds no answer, the judge decides from the record alone
 
-def test_the_probe_imports_only_torch_copy_and_the_probe_harness():
+def test_the_probe_imports_only_torch_copy_numbers_and_the_probe_harness():
     tree = ast.parse(open(probe.__file__).read())
     imported = {alias.name for node in ast.walk(tree) if isinstance(node, ast.Import) for alias in node.names}
     imported |= {node.module for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)}
-    assert imported <= {"copy", "math", "torch", "autograder.exercises.probing"}
+    assert imported <= {"copy", "math", "numbers", "torch", "autograder.exercises.probing"}
 
 
 def test_the_record_is_plain_and_small():

@@ -1,6 +1,6 @@
 # buggy: state_dict returns the whole __dict__, optimizer included; after loading, step writes into the old optimizer's copy
 # fails: step_decay_optimizer
-# expect: no longer writes into the resumed optimizer
+# expect: the state holds objects that are not numbers or lists
 class StepDecayScheduler:
     def __init__(self, optimizer, step_size, gamma):
         self.optimizer = optimizer
