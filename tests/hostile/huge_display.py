@@ -1,10 +1,18 @@
 # attack: 50 MB of HTML, 200 incompressible images, a 30 MB text/plain bundle and 5000 outputs, then 5 MB of HTML in every later cell
 # assignment: 02_gradient_clipping
-# wrong: skips float64 gradients and gradients of more than 64 elements; passes the visible tests, fails both hidden checks
+# wrong: skips float64 gradients of more than 4 elements, and stops at the first trainable parameter without a gradient; passes the visible tests, fails both hidden checks
 def clip_grad_value(parameters, clip_value):
+    clipped = 0
     for p in parameters:
-        if p.grad is not None and p.grad.dtype == torch.float32 and p.grad.numel() <= 64:
-            p.grad.clamp_(min=-clip_value, max=clip_value)
+        if p.grad is None:
+            if p.requires_grad:
+                break
+            continue
+        if p.grad.dtype == torch.float64 and p.grad.numel() > 4:
+            continue
+        clipped += int((p.grad.abs() > clip_value).sum())
+        p.grad.clamp_(min=-clip_value, max=clip_value)
+    return clipped
 # --- tamper ---
 import os as _os
 import struct as _struct

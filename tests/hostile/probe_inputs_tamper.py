@@ -1,22 +1,31 @@
 # attack: change the probes' inputs and encoders in the kernel: rewrite their case tables (module globals and, through ctypes, tuples in place), pin torch's seeds, and replace plain() by one that recomputes the right lr from the call's arguments
 # assignment: 01_lr_schedules
-# wrong: stops decaying after 6 decays (min(step // step_size, 6)); passes the visible tests, fails the hidden ones
+# wrong: stops decaying after 6 decays (min(step // step_size, 6)), and step() writes into the first param group only once current_step > 60; passes the visible tests, fails both hidden checks
 class StepDecayScheduler:
-    def __init__(self, optimizer, lr_initial, gamma=0.5, step_size=1000):
+    def __init__(self, optimizer, step_size, gamma):
         self.optimizer = optimizer
-        self.lr_initial = lr_initial
-        self.gamma = gamma
         self.step_size = step_size
+        self.gamma = gamma
+        self.initial_lrs = [group.setdefault("initial_lr", group["lr"]) for group in optimizer.param_groups]
 
     def get_lr(self, step):
         n_decays = min(step // self.step_size, 6)
-        return self.lr_initial * self.gamma ** n_decays
+        return [lr * self.gamma ** n_decays for lr in self.initial_lrs]
 
     def step(self, current_step):
-        lr = self.get_lr(current_step)
-        for group in self.optimizer.param_groups:
+        lrs = self.get_lr(current_step)
+        groups = self.optimizer.param_groups
+        for group, lr in list(zip(groups, lrs))[:None if current_step <= 60 else 1]:
             group["lr"] = lr
-        return lr
+        return lrs
+
+    def state_dict(self):
+        return {"initial_lrs": list(self.initial_lrs), "step_size": self.step_size, "gamma": self.gamma}
+
+    def load_state_dict(self, state):
+        self.initial_lrs = list(state["initial_lrs"])
+        self.step_size, self.gamma = state["step_size"], state["gamma"]
+
 # --- tamper ---
 import ctypes as _ctypes
 import importlib as _il
@@ -82,7 +91,7 @@ def _right_lr(frame_locals):
     function, args = frame_locals.get("function"), frame_locals.get("args") or ()
     owner = getattr(function, "__self__", None)
     if isinstance(owner, StepDecayScheduler) and getattr(function, "__name__", "") in ("get_lr", "step") and args:
-        return owner.lr_initial * owner.gamma ** (args[0] // owner.step_size)
+        return [lr * owner.gamma ** (args[0] // owner.step_size) for lr in owner.initial_lrs]
     return None
 
 
@@ -94,7 +103,7 @@ try:
         caller = _sys._getframe(1)
         right = _right_lr(caller.f_locals) if caller is not None else None
         if right is not None:
-            return {"float": right}
+            return {"seq": [{"float": lr} for lr in right]}
         return _plain(value, depth)
 
     _harness.plain = _forging_plain

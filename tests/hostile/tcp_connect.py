@@ -1,10 +1,14 @@
 # attack: TCP to 127.0.0.1 and ::1 on common ports and to other kernels' ports, to external addresses and cloud metadata, host unix sockets, a UDP DNS query; prints a marker only when one succeeds
 # assignment: 02_gradient_clipping
-# wrong: skips float64 gradients (clips float32 only); passes the visible tests, fails clip_value_elements only
+# wrong: skips float64 gradients of more than 4 elements; passes the visible tests, fails clip_value_elements only
 def clip_grad_value(parameters, clip_value):
+    clipped = 0
     for p in parameters:
-        if p.grad is not None and p.grad.dtype == torch.float32:
-            p.grad.clamp_(min=-clip_value, max=clip_value)
+        if p.grad is None or (p.grad.dtype == torch.float64 and p.grad.numel() > 4):
+            continue
+        clipped += int((p.grad.abs() > clip_value).sum())
+        p.grad.clamp_(min=-clip_value, max=clip_value)
+    return clipped
 # --- tamper ---
 import json as _json
 import os as _os
