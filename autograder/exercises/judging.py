@@ -208,10 +208,21 @@ def diagnose(catalogue, evidence):
     return causes.pop() if len(causes) == 1 else None
 
 
+def fmt_pairs(expected, got):
+    """fmt_pair for two numbers, or entry by entry for two lists of numbers (as "[a, b]")."""
+    if not isinstance(expected, (list, tuple)):
+        return fmt_pair(expected, got)
+    pairs = [fmt_pair(e, g) for e, g in zip(expected, got)]
+    extra_e = [fmt(e) for e in expected[len(got):]]
+    extra_g = [fmt(g) for g in got[len(expected):]]
+    return ("[" + ", ".join([e for e, _ in pairs] + extra_e) + "]",
+            "[" + ", ".join([g for _, g in pairs] + extra_g) + "]")
+
+
 def wrong_value(what, expected, got, cause=None):
-    """The failure for a wrong value: the concrete failing case (`what` names its inputs), and a
-    likely cause only when diagnose() found one."""
-    shown_expected, shown_got = fmt_pair(expected, got)
+    """The failure for a wrong value (a number, or a list of them): the concrete failing case
+    (`what` names its inputs), and a likely cause only when diagnose() found one."""
+    shown_expected, shown_got = fmt_pairs(expected, got)
     text = f"{what}: expected {shown_expected}, got {shown_got}"
     return CheckFailed(f"{text}. Likely cause: {cause}." if cause else f"{text}.")
 
@@ -226,10 +237,12 @@ def global_norm(grads):
 
 def require_close(what, label, got, expected, rtol, cause):
     """Fail unless `got` is close to `expected`: "<what>: expected <label> E, got G. Likely cause:
-    <cause()>." (`cause` is called only on a failure)."""
+    <cause()>." (`cause` is called only on a failure; when it gives None, the case alone)."""
     if not close(got, expected, rtol):
-        expected, got = fmt_pair(expected, got)
-        raise CheckFailed(f"{what}: expected {label} {expected}, got {got}. Likely cause: {cause()}.")
+        shown_expected, shown_got = fmt_pair(expected, got)
+        found = cause()
+        raise CheckFailed(f"{what}: expected {label} {shown_expected}, got {shown_got}" +
+                          (f". Likely cause: {found}." if found else "."))
 
 
 def clip_in_place(grads, max_norm, how, norm):

@@ -17,7 +17,7 @@ import torch.nn.functional as F
 
 from autograder.exercises.judging import (SEE_TRACEBACK, CheckFailed, Misconception, clip_in_place, close,
                                          floats, fmt_pair, global_norm, loss_and_norm, max_difference, near,
-                                         recorded_weights)
+                                         recorded_weights, require_close)
 from autograder.exercises.judging import diagnose as single_cause
 from autograder.exercises.amp_step import probe as probe
 from autograder.exercises.probing import one_thread
@@ -337,22 +337,13 @@ def _judge_case(record, case, what):
     # Wrong weights that no known mistake explains: the loss and the norm may be off for the same unknown
     # reason, so they get no cause of their own (a guess such as "lower precision" would mislead).
     unexplained = not weights_ok and cause is None
-    _require_close_or_case(what, "the mean loss", loss, facts["loss"],
-                           lambda: cause or (None if unexplained else _loss_hint(loss, facts, case)))
-    _require_close_or_case(what, "the gradient norm before clipping", norm, facts["norm"],
-                           lambda: cause or (None if unexplained else _norm_hint(norm, facts, max_norm, case)))
+    require_close(what, "the mean loss", loss, facts["loss"], RTOL,
+                  lambda: cause or (None if unexplained else _loss_hint(loss, facts, case)))
+    require_close(what, "the gradient norm before clipping", norm, facts["norm"], RTOL,
+                  lambda: cause or (None if unexplained else _norm_hint(norm, facts, max_norm, case)))
     raise CheckFailed(f"{what}: expected the weights of one SGD update with the accumulated, clipped "
                       f"gradient, got weights up to {difference:.3g} away (at most {tol:.3g} allowed)" +
                       (f". Likely cause: {cause}." if cause else "."))
-
-
-def _require_close_or_case(what, label, got, expected, cause):
-    """require_close, but a failure without a cause (cause() is None) shows the failing case alone."""
-    if not close(got, expected, RTOL):
-        shown_expected, shown_got = fmt_pair(expected, got)
-        found = cause()
-        raise CheckFailed(f"{what}: expected {label} {shown_expected}, got {shown_got}" +
-                          (f". Likely cause: {found}." if found else "."))
 
 
 def _judge_run(record):

@@ -13,7 +13,7 @@ import math
 import torch
 
 from autograder.exercises.judging import (CheckFailed, Misconception, as_floats, close, decode, diagnose,
-                                         fmt, fmt_pair, kind_of)
+                                         fmt, kind_of, wrong_value)
 from autograder.exercises.probing import flat, one_thread
 from autograder.exercises.step_decay import probe as probe
 from autograder.exercises.step_decay.probe import (DEFAULT_LR, LR_CASES, PAIR, PAIR_STEPS, RESUME_AT, RUN_BIAS_LR,
@@ -52,22 +52,6 @@ def same(got, expected):
 
 def shown(values):
     return "[" + ", ".join(fmt(v) for v in values) + "]"
-
-
-def shown_pair(expected, got):
-    """Both lists with the digits that tell each pair of entries apart."""
-    pairs = [fmt_pair(e, g) for e, g in zip(expected, got)]
-    extra_e = [fmt(e) for e in expected[len(got):]]
-    extra_g = [fmt(g) for g in got[len(expected):]]
-    return ("[" + ", ".join([e for e, _ in pairs] + extra_e) + "]",
-            "[" + ", ".join([g for _, g in pairs] + extra_g) + "]")
-
-
-def wrong_lrs(what, expected, got, cause=None):
-    """The concrete failing case, and a likely cause only when diagnose() found one."""
-    shown_expected, shown_got = shown_pair(expected, got)
-    text = f"{what}: expected {shown_expected}, got {shown_got}"
-    return CheckFailed(f"{text}. Likely cause: {cause}." if cause else f"{text}.")
 
 
 def _as_lrs(value):
@@ -342,7 +326,7 @@ def step_decay_lr(record):
                 failures.append(((j > 0 and t in steps[:j]), len(group_lrs), t, j, what, expected, got))
     if failures:
         *_, what, expected, got = min(failures, key=lambda f: f[:4])       # the smallest case
-        raise wrong_lrs(what, expected, got, diagnose(LR_CATALOGUE, lr_evidence(record)))
+        raise wrong_value(what, expected, got, diagnose(LR_CATALOGUE, lr_evidence(record)))
 
     _check_pair(record)
 
@@ -350,7 +334,7 @@ def step_decay_lr(record):
         after = read_group_lrs(record, f"case {i}: lrs after get_lr", "the param groups after get_lr calls",
                           len(case[0]))
         if not same(after, initial_lrs(case[0])):
-            raise wrong_lrs(f"the param groups' lrs after only get_lr calls with {_settings(case)}",
+            raise wrong_value(f"the param groups' lrs after only get_lr calls with {_settings(case)}",
                             initial_lrs(case[0]), after, "get_lr writes into the optimizer; it only "
                             "computes, and step(t) sets the lrs")
 
@@ -368,7 +352,7 @@ def _check_pair(record):
         got = lrs(record, f"pair: #{j}", what, len(case[0]))
         expected = step_decay(*case, t)
         if not same(got, expected):
-            raise wrong_lrs(what, expected, got, diagnose(LR_CATALOGUE, lr_evidence(record)))
+            raise wrong_value(what, expected, got, diagnose(LR_CATALOGUE, lr_evidence(record)))
 
 
 # ----------------------------------------------------------------------------------------------
@@ -437,7 +421,7 @@ def _check_step_calls(record):
         if not same(after, expected):
             evidence = {"own": own, "calls": _complete_calls(record, n, before_all=read_group_lrs(
                 record, "calls: lrs after new", "", n))}
-            raise wrong_lrs(f"the param group lrs after {what}, compared with your own get_lr({t})", expected,
+            raise wrong_value(f"the param group lrs after {what}, compared with your own get_lr({t})", expected,
                             after, diagnose(_step_catalogue(evidence), evidence))
         if returned is None:
             raise CheckFailed(f"{what} returned None, expected the list of lrs it set, {shown(after)}. Likely "
@@ -454,7 +438,7 @@ def _check_step_calls(record):
                                   same(r, initial_lrs(group_lrs_)) for r, _ in e)),
                               Misconception("step returns the lrs from before the call, not the lrs it set",
                                             lambda e: all(same(r, b) for r, b in e))], returns)
-            raise wrong_lrs(f"what {what} returned, compared with the lrs it set", after, numbers, cause)
+            raise wrong_value(f"what {what} returned, compared with the lrs it set", after, numbers, cause)
         before = after
 
 
@@ -588,7 +572,7 @@ def _check_resume(record, used, weights):
     for t, got in zip(range(RESUME_AT, RUN_STEPS), resumed):
         if not same(got, list(used[t])):
             evidence = {"resumed": resumed, "used": used}
-            raise wrong_lrs(f"the lrs step({t}) set in {resumed_run}, compared with the uninterrupted run",
+            raise wrong_value(f"the lrs step({t}) set in {resumed_run}, compared with the uninterrupted run",
                             list(used[t]), got, diagnose(RESUME_CATALOGUE, evidence))
     resumed_weights = record.tensor("resume: weights", f"the final weights of {resumed_run}")
     differ, difference, allowed = _weights_differ(resumed_weights or [], weights)
