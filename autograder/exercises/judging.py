@@ -219,12 +219,16 @@ def fmt_pairs(expected, got):
             "[" + ", ".join([g for _, g in pairs] + extra_g) + "]")
 
 
+def failure(text, cause=None):
+    """The CheckFailed for `text` (the failing case), ending with the likely cause when there is one."""
+    return CheckFailed(f"{text}. Likely cause: {cause}." if cause else f"{text}.")
+
+
 def wrong_value(what, expected, got, cause=None):
     """The failure for a wrong value (a number, or a list of them): the concrete failing case
     (`what` names its inputs), and a likely cause only when diagnose() found one."""
     shown_expected, shown_got = fmt_pairs(expected, got)
-    text = f"{what}: expected {shown_expected}, got {shown_got}"
-    return CheckFailed(f"{text}. Likely cause: {cause}." if cause else f"{text}.")
+    return failure(f"{what}: expected {shown_expected}, got {shown_got}", cause)
 
 
 # ----------------------------------------------------------------------------------------------
@@ -240,9 +244,7 @@ def require_close(what, label, got, expected, rtol, cause):
     <cause()>." (`cause` is called only on a failure; when it gives None, the case alone)."""
     if not close(got, expected, rtol):
         shown_expected, shown_got = fmt_pair(expected, got)
-        found = cause()
-        raise CheckFailed(f"{what}: expected {label} {shown_expected}, got {shown_got}" +
-                          (f". Likely cause: {found}." if found else "."))
+        raise failure(f"{what}: expected {label} {shown_expected}, got {shown_got}", cause())
 
 
 def clip_in_place(grads, max_norm, how, norm):

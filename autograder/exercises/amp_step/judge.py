@@ -16,8 +16,8 @@ import torch
 import torch.nn.functional as F
 
 from autograder.exercises.judging import (SEE_TRACEBACK, CheckFailed, Misconception, clip_in_place, close,
-                                         floats, fmt_pair, global_norm, loss_and_norm, max_difference, near,
-                                         recorded_weights, require_close)
+                                         failure, floats, fmt_pair, global_norm, loss_and_norm, max_difference,
+                                         near, recorded_weights, require_close)
 from autograder.exercises.judging import diagnose as single_cause
 from autograder.exercises.amp_step import probe as probe
 from autograder.exercises.probing import one_thread
@@ -341,9 +341,8 @@ def _judge_case(record, case, what):
                   lambda: cause or (None if unexplained else _loss_hint(loss, facts, case)))
     require_close(what, "the gradient norm before clipping", norm, facts["norm"], RTOL,
                   lambda: cause or (None if unexplained else _norm_hint(norm, facts, max_norm, case)))
-    raise CheckFailed(f"{what}: expected the weights of one SGD update with the accumulated, clipped "
-                      f"gradient, got weights up to {difference:.3g} away (at most {tol:.3g} allowed)" +
-                      (f". Likely cause: {cause}." if cause else "."))
+    raise failure(f"{what}: expected the weights of one SGD update with the accumulated, clipped "
+                  f"gradient, got weights up to {difference:.3g} away (at most {tol:.3g} allowed)", cause)
 
 
 def _judge_run(record):
@@ -521,8 +520,7 @@ def _require_plain_skipped(record, t, previous, tol):
     if evidence["moved"]:
         got = "inf or NaN weights" if evidence["non-finite weights"] else f"weights up to {difference:.3g} away"
         cause = single_cause(PLAIN_SKIP_CATALOGUE, evidence)
-        raise CheckFailed(f"at {what}: expected the weights unchanged (the update skipped), got {got}" +
-                          (f". Likely cause: {cause}." if cause else "."))
+        raise failure(f"at {what}: expected the weights unchanged (the update skipped), got {got}", cause)
 
 
 def _judge_scaled_run(record):

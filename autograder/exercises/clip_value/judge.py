@@ -14,7 +14,7 @@ import math
 import torch
 
 from autograder.exercises.judging import (NOT_ANSWERED, CheckFailed, Misconception, close, decode,
-                                          diagnose, fmt, kind_of, max_difference)
+                                          diagnose, failure, fmt, kind_of, max_difference)
 from autograder.exercises.clip_value import probe as probe
 from autograder.exercises.probing import one_thread
 
@@ -325,7 +325,7 @@ def _value_failure(cases, evidence, smallest=True):
     failing = [case for case in cases if not _grads_right(case)]
     wrong = min(failing, key=lambda case: case.size) if smallest else failing[0]
     cause = diagnose(VALUE_CATALOGUE, evidence)
-    return _failure(f"{wrong.what}: {_difference(wrong)}", cause)
+    return failure(f"{wrong.what}: {_difference(wrong)}", cause)
 
 
 def _difference(case):
@@ -345,10 +345,6 @@ def _difference(case):
         return (f"expected {name}.grad element {i} (from {fmt(before.values[i])}) to be "
                 f"{fmt(expected.values[i])}, got {fmt(after.values[i])}")
     return "expected the clamped gradients, got others"
-
-
-def _failure(text, cause=None):
-    return CheckFailed(f"{text}. Likely cause: {cause}." if cause else f"{text}.")
 
 
 # ----------------------------------------------------------------------------------------------
@@ -384,7 +380,7 @@ def _check_errors(cases):
         return
     case = min((case for case in cases if case.error), key=lambda case: case.size)
     cause = diagnose(ERROR_CATALOGUE, {"cases": cases})
-    raise _failure(f"{case.what}: expected no error, got {case.error}", cause)
+    raise failure(f"{case.what}: expected no error, got {case.error}", cause)
 
 
 def _check_weights(cases):
@@ -401,7 +397,7 @@ def _check_weights(cases):
     else:
         i = next(i for i, (x, y) in enumerate(zip(got.values, was.values)) if not _same((x,), (y,)))
         shown = f"{name} element {i} to stay {fmt(was.values[i])}, got {fmt(got.values[i])}"
-    raise _failure(f"{case.what}: expected the weights untouched, {shown}",
+    raise failure(f"{case.what}: expected the weights untouched, {shown}",
                    "the weights (p or p.data) were clamped; clip p.grad only" if clamped else None)
 
 
@@ -410,21 +406,21 @@ def _check_structure(cases):
     for case in cases:
         for name, before, after in zip(case.names, case.before, case.after):
             if before is None and after is not None:
-                raise _failure(f"{case.what}: expected {name}.grad to stay None, got a tensor",
+                raise failure(f"{case.what}: expected {name}.grad to stay None, got a tensor",
                                "a gradient was created for a parameter that had none; skip p.grad is None")
             if before is not None and after is None:
-                raise _failure(f"{case.what}: expected {name}.grad to be the clipped gradient, got None")
+                raise failure(f"{case.what}: expected {name}.grad to be the clipped gradient, got None")
     for case in cases:
         for name, before, after in zip(case.names, case.before, case.after):
             if before is None:
                 continue
             if after.shape != before.shape:
                 flattened = all(a is None or len(a.shape) == 1 for c in cases for a in c.after)
-                raise _failure(f"{case.what}: expected {name}.grad of shape {list(before.shape)}, got "
+                raise failure(f"{case.what}: expected {name}.grad of shape {list(before.shape)}, got "
                                f"{list(after.shape)}",
                                "p.grad was flattened; keep its shape (clamp the tensor itself)" if flattened else None)
             if after.dtype != before.dtype:
-                raise _failure(f"{case.what}: expected {name}.grad of dtype {before.dtype}, got {after.dtype}",
+                raise failure(f"{case.what}: expected {name}.grad of dtype {before.dtype}, got {after.dtype}",
                                "the gradient was converted; write the result back in p.grad's own dtype")
 
 
@@ -488,7 +484,7 @@ def _check_counts(cases):
         got = fmt(number) if number is not None else _kind(case.returned)
         if number is not None and not case.is_int:
             got = f"{got} (a {_kind(case.returned)})"
-        raise _failure(f"{case.what}: expected it to return {case.expected_count} (a python int), got {got}", cause)
+        raise failure(f"{case.what}: expected it to return {case.expected_count} (a python int), got {got}", cause)
 
 
 # ----------------------------------------------------------------------------------------------
@@ -597,7 +593,7 @@ def _check_generator(generator, listed):
     generator_ok = not generator.error and _grads_right(generator)
     if list_ok and not generator_ok:
         got = f"expected no error, got {generator.error}" if generator.error else _difference(generator)
-        raise _failure(f"{generator.what}: {got} (from a list of the same parameters the gradients came out "
+        raise failure(f"{generator.what}: {got} (from a list of the same parameters the gradients came out "
                        f"right)", "model.parameters() is a generator: it can be iterated only once and has no "
                        "len(); make a list of it once (params = list(parameters)) and use that")
 
@@ -619,9 +615,9 @@ def _check_clipping_run(record):
         if broken and not record.has(key):
             break
         if record.failed(key) is not None:
-            raise _failure(f"{run}, update {t}: expected no error, got {record.failed(key)[:240]}")
+            raise failure(f"{run}, update {t}: expected no error, got {record.failed(key)[:240]}")
     if broken:
-        raise _failure(f"{run}: expected it to finish, got {record.failed('run weights')[:240]}")
+        raise failure(f"{run}: expected it to finish, got {record.failed('run weights')[:240]}")
     student = _tensor_item(record.result("run weights", run), run)
     if student is None:
         raise CheckFailed(MALFORMED.format(what=run))
@@ -629,6 +625,6 @@ def _check_clipping_run(record):
     difference = max_difference(list(student.values), reference)
     allowed = RUN_RTOL * (1 + max(abs(x) for x in reference))
     if not difference <= allowed:
-        raise _failure(f"after {run}: expected the weights of the same run clipped by "
+        raise failure(f"after {run}: expected the weights of the same run clipped by "
                        f"torch.nn.utils.clip_grad_value_, got weights up to {difference:.3g} away "
                        f"(at most {allowed:.3g} allowed)")

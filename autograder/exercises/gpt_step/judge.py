@@ -12,7 +12,7 @@ import math
 import torch
 
 from autograder.exercises.judging import (SEE_TRACEBACK, CheckFailed, Misconception, clip_in_place, close,
-                                         diagnose, floats, fmt_pair, global_norm, loss_and_norm,
+                                         diagnose, failure, floats, fmt_pair, global_norm, loss_and_norm,
                                          max_difference, near, recorded_lrs, recorded_weights,
                                          require_same_weights, wrong_value)
 from autograder.exercises.probing import flat, one_thread
@@ -538,7 +538,7 @@ def _require_group_lrs(record, key, what, expected):
             "the answer cell interferes with the tests"
         shown = ", ".join(fmt_pair(e, e)[0] for e in expected)
         text = f"{what}: expected the param group lrs [{shown}] afterwards, got [{_shown(lrs, expected)}]"
-        raise CheckFailed(f"{text}. Likely cause: {cause}." if cause else f"{text}.")
+        raise failure(text, cause)
 
 
 # ----------------------------------------------------------------------------------------------
@@ -571,7 +571,7 @@ def _judge_one_step(record):
         cause = _weights_cause(weights, grads, _readable_lrs(record, "one step: lrs"), max_norm, tolerance)
         text = (f"{what}: expected the weights of one SGD step with the clipped gradients, got weights up to "
                 f"{difference:.3g} away (at most {tolerance:.3g} allowed)")
-        raise CheckFailed(f"{text}. Likely cause: {cause}." if cause else f"{text}.")
+        raise failure(text, cause)
 
 
 def _judge_resumed(record):

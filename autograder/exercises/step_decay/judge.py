@@ -13,7 +13,7 @@ import math
 import torch
 
 from autograder.exercises.judging import (CheckFailed, Misconception, as_floats, close, decode, diagnose,
-                                         fmt, kind_of, wrong_value)
+                                         failure, fmt, kind_of, wrong_value)
 from autograder.exercises.probing import flat, one_thread
 from autograder.exercises.step_decay import probe as probe
 from autograder.exercises.step_decay.probe import (DEFAULT_LR, LR_CASES, PAIR, PAIR_STEPS, RESUME_AT, RUN_BIAS_LR,
@@ -540,7 +540,7 @@ def _check_training_run(record):
             if not _weights_differ(weights, replay(used, extra_step=True))[0] else None
         text = (f"the final weights of {RUN}: expected those of plain SGD with the lrs your step set, got "
                 f"weights up to {difference:.3g} away (at most {allowed:.3g} allowed)")
-        raise CheckFailed(f"{text}. Likely cause: {cause}." if cause else f"{text}.")
+        raise failure(text, cause)
     _check_resume(record, used, weights)
 
 
