@@ -74,6 +74,7 @@ def model_with_gradients(seed, missing=False):
     backward(model, seed)
     if missing:
         model.layers[2].weight.grad = None
+    model.weights_at_backward = [p.detach().clone() for p in model.parameters()]
     with torch.no_grad():
         for p in model.parameters():
             p.add_(WEIGHT)
@@ -148,9 +149,15 @@ def _discard_result(fn):
 
 
 def _backward_again(model, params, seed):
+    """The same backward pass again, at the very weights it first ran at (model_with_gradients moved
+    them by WEIGHT afterwards): a clip deferred to a hook shows as this pass's gradients coming out
+    clipped."""
     def run():
         for p in params:
             p.grad = None
+        with torch.no_grad():
+            for p, weights in zip(model.parameters(), model.weights_at_backward):
+                p.copy_(weights)
         backward(model, seed)
         return [p.grad for p in params]
     return run

@@ -347,3 +347,13 @@ def test_the_visible_tests_fail_the_cells_the_hidden_tests_fail(path):
     fails = comment(path, "fails")
     expected = set() if path.parent.name == "correct" else {name.strip() for name in fails.split(",")}
     assert set(visible_test_failures(load(path))) == expected
+
+
+@pytest.mark.parametrize("answer", ["hook_clamp", "hook_clamp_inplace"])
+def test_a_hook_is_named_on_the_model_cell_too(answer):
+    """The model's weights are moved after its backward pass (so clamping them shows); the pass run
+    again to catch a hook must use the very weights of the first, or a hook looks like a no-op."""
+    from autograder.exercises.corpus import corpus_of, run_checks
+
+    elements, model = run_checks(corpus_of("clip_value") / "buggy" / f"{answer}.py")
+    assert "deferred to a hook" in elements and "deferred to a hook" in model, model
