@@ -1,13 +1,15 @@
 """Record graded submissions in nbgrader's gradebook.
 
-Execution and judging happen beforehand, in the workers; here nbgrader files the executed
-notebook (so formgrader can show it) and the judge's points are written into each grade cell's
+Execution and judging happen beforehand, in the workers; here nbgrader's autograde steps file the
+executed notebook (so formgrader can show it) and the judge's points are written into each grade cell's
 auto_score through nbgrader's API, replacing what nbgrader's rules read from the outputs (which
 the kernel controls). Manual scores are never touched. One submission at a time, in one process,
 so the SQLite gradebook never sees two writers.
 """
 import contextlib
 import html
+import logging
+import os
 import re
 import shutil
 import time
@@ -21,6 +23,7 @@ from nbgrader.api import Gradebook, MissingEntry, create_engine
 from nbgrader.preprocessors import (AssignLatePenalties, CheckCellMetadata, DeduplicateIds,
                                     IgnorePattern, LimitOutput, OverwriteCells,
                                     OverwriteKernelspec, SaveAutoGrades)
+from traitlets.config import LoggingConfigurable
 
 from .course import nbgrader_at_work, nbgrader_config
 
@@ -36,15 +39,12 @@ def open_gradebook(db_url):
         yield gradebook
 
 
-def grading_config(root):
-    """nbgrader's autograde without its own execution (and without clearing our outputs)."""
-    config = nbgrader_config(root)
-    config.Autograde.sanitize_preprocessors = [DeduplicateIds, OverwriteKernelspec,
-                                               OverwriteCells, CheckCellMetadata]
-    config.Autograde.autograde_preprocessors = [IgnorePattern, ClearMetadataPreprocessor,
-                                                LimitOutput, SaveAutoGrades,
-                                                AssignLatePenalties, CheckCellMetadata]
-    return config
+# nbgrader's autograde less its execution: its sanitising and grading preprocessors, in its order
+# (CheckCellMetadata, which it runs after each of its two passes, once at the end).
+FILING_STEPS = (DeduplicateIds, OverwriteKernelspec, OverwriteCells, IgnorePattern,
+                ClearMetadataPreprocessor, LimitOutput, SaveAutoGrades, AssignLatePenalties,
+                CheckCellMetadata)
+READ_ONLY = 0o444       # nbgrader's mode for the files it writes into autograded/
 
 
 def set_aside_if_unreadable(root, keep_in):
@@ -118,12 +118,10 @@ class Recorder:
     submission is recorded again."""
 
     def __init__(self, root, carried=None):
-        from nbgrader.apps import NbGraderAPI
-        import logging
-
         self.root = Path(root)
-        self.api = NbGraderAPI(config=grading_config(root))
-        self.api.log.setLevel(logging.ERROR)
+        settings = LoggingConfigurable(config=nbgrader_config(root))
+        settings.log.setLevel(logging.ERROR)
+        self.steps = [step(parent=settings) for step in FILING_STEPS]   # made once, used for all
         self.db_url = f"sqlite:///{self.root / 'gradebook.db'}"
         self.carried = carried or {}
         self._held = self._final = None     # what the gradebook holds (see _load)
@@ -158,21 +156,46 @@ class Recorder:
         self._load()
         return self._held
 
-    def record(self, student, assignment, executed, cells):
-        """File `executed` (an executed NotebookNode) and give its grade cells the judge's
-        points (`cells`, as verdict.cell_results gives them); returns (score as the gradebook
-        now holds it, the filed notebook's path)."""
+    def record(self, student, assignment, text, cells):
+        """File `text` (an executed notebook as nbformat writes it) and give its grade cells the
+        judge's points (`cells`, as verdict.cell_results gives them); returns (score as the
+        gradebook now holds it, the filed notebook's path)."""
         folder = self.root / "submitted" / student / assignment
         shutil.rmtree(folder, ignore_errors=True)
         folder.mkdir(parents=True)
         path = folder / f"{assignment}.ipynb"
-        nbformat.write(executed, str(path))
+        path.write_text(text, encoding="utf-8")
         with nbgrader_at_work(), sharing_engines(self._engines):
-            result = self.api.autograde(assignment, student, force=True, create=True)
-        if not result["success"]:
-            raise GradebookError(f"nbgrader autograde {assignment} for {student} failed:\n"
-                                 f"{result.get('error') or result.get('log')}")
+            try:
+                self._autograde(student, assignment, nbformat.reads(text, as_version=4))
+            except Exception as error:
+                raise GradebookError(f"nbgrader's autograde steps refused {assignment} of {student}: "
+                                     f"{type(error).__name__}: {error}") from error
         return self._judged(student, assignment, cells), path
+
+    def _autograde(self, student, assignment, executed):
+        """What `nbgrader autograde --force --create` does to a submission it need not run: the
+        student and the submission made or updated in the gradebook, nbgrader's preprocessors
+        (FILING_STEPS) on the notebook, the result written to autograded/ for formgrader.
+
+        (nbgrader's Autograde converter reads, validates, copies and writes the notebook twice
+        and re-validates it after each of its ten steps: 70% of the filing's CPU; its steps run
+        here once, in memory. The course's source folders hold nothing but the notebook, so
+        there are no other files for it to copy.)
+        """
+        with Gradebook(self.db_url) as gradebook:
+            gradebook.update_or_create_student(student)
+            gradebook.update_or_create_submission(assignment, student)
+        resources = {"unique_key": assignment, "output_files_dir": f"{assignment}_files",
+                     "nbgrader": {"student": student, "assignment": assignment,
+                                  "notebook": assignment, "db_url": self.db_url}}
+        for step in self.steps:
+            executed, resources = step(executed, resources)
+        folder = self.root / "autograded" / student / assignment
+        shutil.rmtree(folder, ignore_errors=True)
+        folder.mkdir(parents=True)
+        nbformat.write(executed, str(folder / f"{assignment}.ipynb"))
+        os.chmod(folder / f"{assignment}.ipynb", READ_ONLY)
 
     def record_without_notebook(self, student, assignment, cells, reason=""):
         """A submission with nothing executed to file (broken, or stopped before its end): its

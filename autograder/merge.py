@@ -12,8 +12,6 @@ import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
-import nbformat
-
 from .course import assignment_ids
 from .files import digest
 from .outlock import sole_writer
@@ -120,8 +118,8 @@ def _record(workspace, result):
     if row.assignment not in workspace.released:
         return
     if result.payload.get("executed"):
-        executed = nbformat.read(str(_executed_path(result)), as_version=4)
-        score, _ = workspace.recorder.record(row.student_id, row.assignment, executed, cells)
+        text = _executed_path(result).read_text(encoding="utf-8")
+        score, _ = workspace.recorder.record(row.student_id, row.assignment, text, cells)
     else:
         score = workspace.recorder.record_without_notebook(row.student_id, row.assignment, cells,
                                                            row.reason)

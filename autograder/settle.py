@@ -1,7 +1,6 @@
 """Settle one submission: turn what its worker sent back (or why there was nothing to run) into a
 gradebook entry, a feedback page and a row; a failure of the grader's own becomes a grader-error
 row, never a lost submission."""
-import nbformat
 
 from . import feedback
 from .files import resource_problem
@@ -78,9 +77,8 @@ def _stopped(workspace, submission, outcome, notes):
 def _graded(workspace, submission, outcome, notes):
     """Run to its end: the executed notebook is filed with the judge's points."""
     cells = outcome["cells"]
-    executed = nbformat.reads(outcome["notebook"], as_version=4)
     total, executed_path = workspace.recorder.record(submission.student, submission.assignment,
-                                                     executed, cells)
+                                                     outcome["notebook"], cells)
     if total != score(cells):
         raise GraderFailure(f"the gradebook holds {total:g} points where the judge gave "
                             f"{score(cells):g}")

@@ -98,6 +98,51 @@ def test_nbgrader_autograde_in_the_course_root_scores_as_grade_does(course):
         assert "BEGIN HIDDEN TESTS" not in text and "hidden tests ran here" in text, page
 
 
+def test_the_grader_files_a_submission_as_nbgraders_own_autograde_converter_would(course):
+    """gradebook.Recorder runs nbgrader's autograde steps in memory instead of through its
+    converter: on the executed notebooks `grade` filed, the converter (its execution left out, as
+    the grader had it before) writes the same autograded notebooks and the same comments."""
+    from nbconvert.preprocessors import ClearMetadataPreprocessor
+    from nbgrader.api import Gradebook
+    from nbgrader.apps import NbGraderAPI
+    from nbgrader.preprocessors import (AssignLatePenalties, CheckCellMetadata, DeduplicateIds,
+                                        IgnorePattern, LimitOutput, OverwriteCells,
+                                        OverwriteKernelspec, SaveAutoGrades)
+
+    from autograder.course import nbgrader_at_work, nbgrader_config
+
+    ours = course["root"] / "out" / "course"
+    theirs = course["root"] / "converter-course"
+    shutil.copytree(ours, theirs)
+    shutil.rmtree(theirs / "autograded")
+    (theirs / "gradebook.db").unlink()
+    shutil.copyfile(course["course"] / "gradebook.db", theirs / "gradebook.db")
+    config = nbgrader_config(theirs)
+    config.Autograde.sanitize_preprocessors = [DeduplicateIds, OverwriteKernelspec, OverwriteCells,
+                                               CheckCellMetadata]
+    config.Autograde.autograde_preprocessors = [IgnorePattern, ClearMetadataPreprocessor, LimitOutput,
+                                                SaveAutoGrades, AssignLatePenalties, CheckCellMetadata]
+    students = sorted(course["expected"])
+    with nbgrader_at_work():
+        api = NbGraderAPI(config=config)
+        for student in students:
+            result = api.autograde(LR, student, force=True, create=True)
+            assert result["success"], result.get("log")
+
+    def comments(root):
+        with Gradebook(f"sqlite:///{root / 'gradebook.db'}") as gradebook:
+            return {(student, c.name): c.auto_comment for student in students
+                    for c in gradebook.find_submission_notebook(LR, LR, student).comments}
+
+    def filed(root, student):
+        return nbformat.read(str(root / "autograded" / student / LR / f"{LR}.ipynb"), as_version=4)
+
+    assert comments(ours) == comments(theirs)
+    assert any(comments(ours).values())              # "No response." on the blank submission
+    for student in students:
+        assert filed(ours, student) == filed(theirs, student), student
+
+
 def free_port():
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
