@@ -5,14 +5,21 @@
    (kernel start and imports included), median of --runs runs. Targets: 03 (tiny GPT) and 04
    each under 60 s (OWN_TARGET); beside a reference, the MLP series (01, 02) within 2.5x its
    time, 03 and 04 each within 4x, and how far they move the whole series.
-2. The same class of answered submissions graded by plain sequential `nbgrader autograde` and by
+2. Each hidden check, probe and judge in this process, on its exercise's reference answer (the
+   corpus's correct/reference.py): median seconds of --runs runs after a warm-up. Target: each
+   under CHECK_TARGET.
+3. The same class of answered submissions graded by plain sequential `nbgrader autograde` and by
    `python -m autograder grade` (sandboxed, verdicts judged outside the kernels, feedback pages),
    with cold and with warm kernels; where one submission's time goes (kernel start, imports, the
-   other cells, the judge, the page); and the floor: the cells' own time in a warm kernel plus one
-   round trip. Targets: warm / plain <= 0.25, warm core-seconds per submission <= 1.3 x floor.
+   other cells, the judge, the page); and the floor: the checks' own compute (the cells in a warm
+   kernel, which run the answers and the probes, and the judge, which compares outside it) plus
+   one round trip. Per-submission core-seconds are measured on every process at once (grader,
+   workers, template, kernels): what one more submission adds to a warm run. Targets: warm /
+   plain <= 0.25, warm core-seconds per submission <= 1.3 x floor.
 """
 import argparse
 import os
+import resource
 import shutil
 import statistics
 import subprocess
@@ -84,6 +91,33 @@ def bench_notebooks(runs, reference=None):
           f"{(total - series) / base:.2f} to the series' ratio")
 
 
+# --- checks ----------------------------------------------------------------------------------
+
+CHECK_TARGET = 1.0      # seconds a hidden check may take on a correct answer, probe and judge
+
+
+def bench_checks(runs):
+    from . import checks, exercises
+    from .exercises.corpus import checks_of, corpus_of, namespace_of
+
+    print(f"\n== hidden checks on the reference answers: median of {runs} runs, probe and judge ==")
+    for exercise in exercises.names():
+        reference = corpus_of(exercise) / "correct" / "reference.py"
+        if not reference.exists():
+            continue
+        answers = namespace_of(reference)
+        for check, name in checks_of(exercise):
+            getattr(checks, check)(answers[name])      # warm-up: lazy imports inside torch
+            times = []
+            for _ in range(runs):
+                started = time.perf_counter()
+                getattr(checks, check)(answers[name])
+                times.append(time.perf_counter() - started)
+            seconds = statistics.median(times)
+            print(f"{check:<28} {seconds:6.2f} s  (target < {CHECK_TARGET:g} s)"
+                  + ("" if seconds < CHECK_TARGET else "  OVER"))
+
+
 # --- grading ---------------------------------------------------------------------------------
 
 def answered_class(root, students, assignments=None):
@@ -122,15 +156,35 @@ def plain_nbgrader(submissions, graded, work):
     return seconds, scores
 
 
-def ours(submissions, work, jobs, warm=True):
+def cpu_seconds():
+    """CPU seconds of this process and of every descendant it has waited for: the workers, the
+    template and, through it, every kernel it reaped."""
+    own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+
+
+def ours(submissions, work, jobs, warm=True, name=None):
+    """Grade `submissions` into a fresh OUT: (wall seconds, scores, per-submission parts, CPU
+    seconds of every process of the run)."""
     from .grade import ClassGrader
 
-    grader = ClassGrader(Path(work) / ("ours" if warm else "ours-cold"), jobs=jobs, progress=False,
-                         warm=warm)
+    grader = ClassGrader(Path(work) / (name or ("ours" if warm else "ours-cold")), jobs=jobs,
+                         progress=False, warm=warm)
     grader.prepare_course()
-    started = time.monotonic()
+    started, cpu = time.monotonic(), cpu_seconds()
     rows = grader.grade(submissions)
-    return time.monotonic() - started, [(r.score, r.max_score) for r in rows.values()], grader.spent
+    return time.monotonic() - started, [(r.score, r.max_score) for r in rows.values()], \
+        grader.spent, cpu_seconds() - cpu
+
+
+def marginal_cpu(submissions, doubled, work, jobs, count):
+    """CPU seconds one more submission costs every process together (grader, supervisor, workers,
+    template, kernels, filing): warm runs of the class and of the class twice over, after the runs
+    before them paid what a process pays once (the judges' references, imports); the difference
+    over `count` (the class's size), so the template's start and the course check cancel out."""
+    *_, once = ours(submissions, work, jobs, name="ours-once")
+    *_, twice = ours(doubled, work, jobs, name="ours-twice")
+    return (twice - once) / count
 
 
 CPU_PARTS = ("worker cpu", "kernel cpu", "settle cpu")
@@ -149,7 +203,8 @@ def breakdown(graded, work, warm, runs):
     """Where one submission's seconds go, in the grading process itself (so each phase can be
     timed): kernel start, the first cell (imports), the other cells, the judge, the page, and the
     rest (reading and rebuilding the notebook). Median over `runs` runs of each assignment's
-    reference answers; also the median of the cells' own time."""
+    reference answers; also the median of the checks' own compute: the cells (the answers and
+    the probes that call them, in the kernel) and the judge (in the grader)."""
     from .demo import with_answers
     from .execute import Limits
     from .grade import ClassGrader
@@ -182,7 +237,7 @@ def breakdown(graded, work, warm, runs):
                 parts["other"] = total - sum(parts.values())
                 for phase in PHASES:
                     samples[phase].append(parts[phase])
-                floors.append(sum(cells))
+                floors.append(sum(cells) + seconds["judge"])
     finally:
         if template is not None:
             template.close()
@@ -202,16 +257,18 @@ def round_trip():
 def bench_grading(students, jobs, runs):
     jobs = jobs or os.cpu_count() or 1
     with tempfile.TemporaryDirectory(prefix="bench-") as work:
-        submissions = Path(work) / "submissions"
+        submissions, doubled = Path(work) / "submissions", Path(work) / "doubled"
         graded = answered_class(submissions, students)
+        answered_class(doubled, 2 * students)
         count = students * len(graded)
         print(f"\n== grading {count} answered submissions ({students} students x {graded}) ==")
         plain_seconds, plain_scores = plain_nbgrader(submissions, graded, work)
-        cold_seconds, cold_scores, _ = ours(submissions, work, jobs, warm=False)
-        warm_seconds, warm_scores, warm_spent = ours(submissions, work, jobs, warm=True)
+        cold_seconds, cold_scores, *_ = ours(submissions, work, jobs, warm=False)
+        warm_seconds, warm_scores, warm_spent, _ = ours(submissions, work, jobs, warm=True)
+        per_submission_cpu = marginal_cpu(submissions, doubled, work, jobs, count)
         cold_phases, _ = breakdown(graded, work, False, runs)
-        warm_phases, warm_cells = breakdown(graded, work, True, runs)
-        floor_seconds = warm_cells + round_trip()
+        warm_phases, checks_seconds = breakdown(graded, work, True, runs)
+        floor_seconds = checks_seconds + round_trip()
     full = lambda scores: sum(s == m and m > 0 for s, m in scores)
     for label, seconds, scores in (("plain nbgrader autograde", plain_seconds, plain_scores),
                                    (f"ours, cold kernels (--jobs {jobs})", cold_seconds, cold_scores),
@@ -224,14 +281,17 @@ def bench_grading(students, jobs, runs):
         print(f"{label:<6}" + "".join(f"{phases[p]:9.2f}" for p in PHASES) +
               f"{sum(phases.values()):9.2f}")
     per_core = warm_seconds * jobs / count
-    print(f"\nfloor (the cells' own time in a warm kernel + one round trip): {floor_seconds:5.2f} s")
+    print(f"\nfloor (the checks' own compute: cells in a warm kernel and the judge; + one round "
+          f"trip): {floor_seconds:5.3f} s")
     print(f"warm / plain = {warm_seconds / plain_seconds:.2f} (target <= 0.25); "
           f"cold / plain = {cold_seconds / plain_seconds:.2f}")
     print(f"warm per submission, wall x jobs: {per_core:5.2f} core-s = {per_core / floor_seconds:.2f} x "
           f"floor (per-run costs included: the template's start, the judges' references)")
     cpu = cpu_per_submission(warm_spent)
-    print("warm per submission, CPU measured: " + ", ".join(f"{p} {v:.3f} s" for p, v in cpu.items()) +
-          f"; {sum(cpu.values()):.3f} s = {sum(cpu.values()) / floor_seconds:.2f} x floor (target <= 1.3)")
+    print("warm per submission, CPU of its processes: " + ", ".join(f"{p} {v:.3f} s" for p, v in cpu.items()) +
+          f"; {sum(cpu.values()):.3f} s = {sum(cpu.values()) / floor_seconds:.2f} x floor")
+    print(f"warm per submission, CPU of every process (one more submission, measured): "
+          f"{per_submission_cpu:.3f} s = {per_submission_cpu / floor_seconds:.2f} x floor (target <= 1.3)")
 
 
 def main(argv=None):
@@ -239,15 +299,17 @@ def main(argv=None):
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--students", type=int, default=6, help="students; each submits every graded notebook")
     parser.add_argument("--jobs", type=int, default=None)
-    parser.add_argument("--only", choices=["notebooks", "grading"])
+    parser.add_argument("--only", choices=["notebooks", "checks", "grading"])
     parser.add_argument("--reference", type=Path, metavar="NOTEBOOK",
                         help="a notebook to time the solution notebooks against")
     args = parser.parse_args(argv)
     if args.reference is not None and not args.reference.is_file():
         parser.error(f"--reference {args.reference}: no such notebook")
-    if args.only != "grading":
+    if args.only in (None, "notebooks"):
         bench_notebooks(args.runs, args.reference)
-    if args.only != "notebooks":
+    if args.only in (None, "checks"):
+        bench_checks(args.runs)
+    if args.only in (None, "grading"):
         bench_grading(args.students, args.jobs, args.runs)
 
 

@@ -86,3 +86,24 @@ def test_the_judges_are_warmed_before_workers_fork_and_no_thread_pool_exists_the
     assert found["threads"] == 1
     # the judges that keep reference runs (others replay each answer's own run: nothing to keep)
     assert sum(found["cached"].values()) > 0 and found["cached"]["amp_step"] > 0, found["cached"]
+
+
+def test_a_tensor_travels_packed_and_reaches_the_judge_exactly():
+    """probing.plain packs a tensor's values (base64 of float64 bytes, a small message);
+    judging.unpacked gives the judges the very numbers, non-finite ones as "nan"/"inf"/"-inf"."""
+    import json
+    import math
+
+    import torch
+
+    from autograder.exercises.probing import encode, plain
+
+    values = torch.tensor([0.1, -2.5, math.nan, math.inf, -math.inf, 1e-300, 0.0, -0.0],
+                          dtype=torch.float64)
+    for tensor in (values, values.to(torch.float32), values.to(torch.bfloat16), values.reshape(2, 4),
+                   torch.tensor(3.0), torch.zeros(0), torch.ones(3, requires_grad=True)):
+        sent = json.loads(json.dumps({"value": plain(tensor)}, allow_nan=False))
+        assert "tensor" not in sent["value"] and isinstance(sent["value"]["packed"], str)
+        back = judging.unpacked(sent)["value"]
+        assert back["tensor"] == [encode(x) for x in tensor.detach().flatten().double().tolist()]
+        assert back["shape"] == list(tensor.shape) and "packed" not in back

@@ -274,9 +274,9 @@ def test_batch_time_is_bounded_by_the_limits(batch):
 
 def test_rerun_resumes_and_force_regrades(batch):
     grader = batch["grader"]
-    started = time.monotonic()
+    graded_before = len(grader.spent)         # one entry per submission a worker graded
     again = grader.grade(batch["root"])
-    assert time.monotonic() - started < 20
+    assert len(grader.spent) == graded_before, "the rerun graded again what it had kept"
     assert {k: (r.score, r.status) for k, r in again.items()} == \
         {k: (r.score, r.status) for k, r in batch["rows"].items()}
     changed = batch["root"] / "blank" / LR / f"{LR}.ipynb"

@@ -11,7 +11,7 @@ from typing import Callable, NamedTuple
 import torch
 
 from autograder.exercises import exercise_of
-from autograder.exercises.probing import flat
+from autograder.exercises.probing import flat, unpack
 
 
 
@@ -176,13 +176,30 @@ def require_same_weights(student, reference, expected, cause, rtol=1e-5):
                           f"{allowed:.3g} allowed). Likely cause: {cause}.")
 
 
+def unpacked(data, depth=0):
+    """`data` (a record as untrusted JSON) with each packed tensor (probing.pack) read back into
+    the form the judges take, {"tensor": [x, ...], "shape": ..., "dtype": ...}; one that cannot
+    be read loses its values (the judge then fails it as malformed)."""
+    if depth > 8:
+        return data
+    if isinstance(data, list):
+        return [unpacked(item, depth + 1) for item in data]
+    if not isinstance(data, dict):
+        return data
+    if "packed" in data:
+        numbers = unpack(data["packed"])
+        rest = {k: unpacked(v, depth + 1) for k, v in data.items() if k not in ("packed", "tensor")}
+        return rest if numbers is None else {**rest, "tensor": numbers}
+    return {k: unpacked(v, depth + 1) for k, v in data.items()}
+
+
 def judge(check, data):
     """Raise CheckFailed unless `data` (a record as untrusted JSON) passes `check`."""
     exercise = exercise_of(check)
     if exercise is None:
         raise CheckFailed(f"there is no hidden test called {check!r}.")
     module = importlib.import_module(f"autograder.exercises.{exercise}.judge")
-    getattr(module, check)(Record(data, check))
+    getattr(module, check)(Record(unpacked(data), check))
 
 
 # ----------------------------------------------------------------------------------------------

@@ -13,8 +13,9 @@ def _recorded(check, answer):
 
 
 def record_of(check, answer):
-    """The probe's record of `answer`, as the grader receives it (a fresh copy each call)."""
-    return json.loads(_recorded(check, answer))
+    """The probe's record of `answer`, as the grader receives it (a fresh copy each call), its
+    tensors unpacked (judging.unpacked) so that tests can change their values."""
+    return judging.unpacked(json.loads(_recorded(check, answer)))
 
 
 def replaced(new):
@@ -38,6 +39,9 @@ TAMPERINGS = {   # what every judge must refuse; an exercise's tests may add the
     "a string": replaced({"value": "0.1"}),
     "a string as number": replaced({"value": {"float": "0.1"}}),
     "text in a tensor": replaced({"value": {"tensor": ["0.1", 2], "shape": [2], "dtype": "float32"}}),
+    "packed values that are no base64": replaced({"value": {"packed": "0.1!", "shape": [1], "dtype": "float32"}}),
+    "packed values cut short": replaced({"value": {"packed": "AAAAAAAA", "shape": [1], "dtype": "float32"}}),
+    "packed values not text": replaced({"value": {"packed": [0.1], "shape": [1], "dtype": "float32"}}),
     "a pair of strings": replaced({"value": {"seq": ["loss", "norm"]}}),
     "an odd error": replaced({"error": {"nested": 1}, "type": ["x"]}),
     "nothing": replaced({}),

@@ -29,8 +29,8 @@ def no_op(parameters, clip_value):
 
 
 def record_of(check, answer):
-    """The probe's record as the grader receives it (through JSON)."""
-    return json.loads(json.dumps(getattr(probes, check)(answer), allow_nan=False))
+    """The probe's record as the grader receives it (through JSON), its tensors unpacked."""
+    return judging.unpacked(json.loads(json.dumps(getattr(probes, check)(answer), allow_nan=False)))
 
 
 @pytest.fixture(scope="module")

@@ -18,8 +18,8 @@ REFERENCE_SCHEDULER = load(corpus_of("step_decay") / "correct" / "reference.py")
 
 
 def record_of(check, answer):
-    """The probe's record of `answer`, as the grader receives it."""
-    return json.loads(json.dumps(getattr(probe, check)(answer), allow_nan=False))
+    """The probe's record of `answer`, as the grader receives it, its tensors unpacked."""
+    return judging.unpacked(json.loads(json.dumps(getattr(probe, check)(answer), allow_nan=False)))
 
 
 # ---------------------------------------------------------------------------------------------
