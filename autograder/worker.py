@@ -5,7 +5,6 @@ deadline passes; so every verdict is sent the moment it exists, and a notebook s
 keeps the points of the cells already judged. This process never runs student code (the kernel
 does, in its sandbox); what it reads from the kernel is capped in execute.py.
 """
-import copy
 import ctypes
 import functools
 import hashlib
@@ -85,8 +84,8 @@ def grade_submission(job, send):
     raw = _snapshot(job.path, send)
     if raw is None:
         return
-    released = copy.deepcopy(course_notebook(job.released))
-    solution = copy.deepcopy(course_notebook(job.solution))
+    # Both are only read: build_graded_notebook grades a copy of the released notebook.
+    released, solution = course_notebook(job.released), course_notebook(job.solution)
     try:
         graded = build_graded_notebook(raw, released, solution)
     except UnreadableNotebook as problem:
