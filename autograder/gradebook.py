@@ -99,16 +99,26 @@ def manual_work(root):
 
 @contextlib.contextmanager
 def sharing_engines(engines):
-    """nbgrader opens a new SQLAlchemy engine for each of the ten Gradebooks it opens to file one
-    submission, and a new engine compiles every SQL statement again (a third of the filing's CPU):
-    within this block they come from `engines` (a dict kept by the caller), one per database."""
+    """nbgrader opens a new SQLAlchemy engine for each Gradebook it opens to file one submission
+    (a new engine compiles every SQL statement again), and checks each time that every table
+    exists (a dozen queries): within this block both happen once per database, the engines kept
+    in `engines` (a dict kept by the caller)."""
+    checked = set()
+    create_all = nbgrader.api.Base.metadata.create_all
+
     def shared(url, **options):
         key = (str(url), tuple(sorted(options.items())))
         if key not in engines:
             engines[key] = create_engine(url, **options)
         return engines[key]
 
-    with mock.patch.object(nbgrader.api, "create_engine", shared):
+    def create_once(bind, **options):
+        if bind not in checked:
+            checked.add(bind)
+            create_all(bind=bind, **options)
+
+    with mock.patch.object(nbgrader.api, "create_engine", shared), \
+            mock.patch.object(nbgrader.api.Base.metadata, "create_all", create_once):
         yield
 
 
