@@ -11,6 +11,7 @@ import torch
 
 from autograder import checks
 from autograder.exercises import judging
+from autograder.exercises.tampering import record_of
 from autograder.exercises.clip_value import judge as judges
 from autograder.exercises.judging import max_difference
 from autograder.exercises.clip_value import probe as probes
@@ -27,10 +28,6 @@ CHECKS = ("clip_value_elements", "clip_value_model")
 def no_op(parameters, clip_value):
     pass
 
-
-def record_of(check, answer):
-    """The probe's record as the grader receives it (through JSON), its tensors unpacked."""
-    return judging.unpacked(json.loads(json.dumps(getattr(probes, check)(answer), allow_nan=False)))
 
 
 @pytest.fixture(scope="module")

@@ -9,6 +9,7 @@ import torch
 
 from autograder import checks
 from autograder.exercises import judging
+from autograder.exercises.tampering import record_of
 from autograder.exercises.step_decay import judge as judge
 from autograder.exercises.step_decay import probe as probe
 from autograder.exercises.probing import flat, one_thread
@@ -16,10 +17,6 @@ from autograder.exercises.corpus import comment, corpus_of, load, run_checks
 
 REFERENCE_SCHEDULER = load(corpus_of("step_decay") / "correct" / "reference.py")
 
-
-def record_of(check, answer):
-    """The probe's record of `answer`, as the grader receives it, its tensors unpacked."""
-    return judging.unpacked(json.loads(json.dumps(getattr(probe, check)(answer), allow_nan=False)))
 
 
 # ---------------------------------------------------------------------------------------------
