@@ -28,6 +28,16 @@ def answer_cell(notebook):
     return next(c for c in notebook.cells if is_solution(c))
 
 
+def test_a_new_gradebook_gets_the_revision_nbgraders_alembic_command_gives(monkeypatch):
+    """course.alembic_head, read in-process, stands in for nbgrader's `alembic heads` process."""
+    import nbgrader.api
+
+    from autograder.course import alembic_head, path_with_venv
+
+    monkeypatch.setenv("PATH", path_with_venv())
+    assert alembic_head() == nbgrader.api.get_alembic_version()
+
+
 @pytest.fixture(scope="module")
 def course(tmp_path_factory):
     """A class graded by `grade`, and a copy of its course with the submissions in submitted/."""
