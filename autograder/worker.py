@@ -28,8 +28,8 @@ MAX_NOTEBOOK_BYTES = 64 << 20   # a notebook's file; a larger one is refused, ne
 def prepare(course_notebooks=()):
     """Pay once, in the grader before workers are forked, what each worker would otherwise pay
     on first use: torch._dynamo (1.3 s; the judges' reference runs build optimizers, and
-    torch.optim imports it then), the judges' reference runs (warm_judges, on one thread: no
-    thread pool is forked), IPython (0.1 s: each kernel start looks up the kernel spec), the
+    torch.optim imports it then), the judges' reference runs of the assignments graded
+    (warm_judges, on one thread: no thread pool is forked), IPython (0.1 s: each kernel start looks up the kernel spec), the
     seccomp filter, the feedback page's template, nbformat's validator, and the course's released
     and solution notebooks (read and parsed once, inherited by every worker)."""
     import IPython.paths  # noqa: F401 - jupyter_client's kernel spec lookup imports both
@@ -39,7 +39,7 @@ def prepare(course_notebooks=()):
     from . import feedback, seccomp
     from .exercises.corpus import warm_judges
 
-    warm_judges()
+    warm_judges({Path(path).stem for path in course_notebooks} or None)
     if seccomp.problem() is None:
         seccomp.write_filter(os.devnull)
     nbformat.validate(nbformat.v4.new_notebook())

@@ -72,20 +72,25 @@ def test_the_judges_are_warmed_before_workers_fork_and_no_thread_pool_exists_the
     import subprocess
     import sys
 
-    script = ("import functools, importlib, os, json\n"
-              "from autograder.exercises import names\n"
-              "from autograder.exercises.corpus import warm_judges\n"
-              "warm_judges()\n"
-              "cached = {e: sum(f.cache_info().currsize for f in vars(importlib.import_module("
-              "f'autograder.exercises.{e}.judge')).values() if hasattr(f, 'cache_info')) for e in names()}\n"
-              "print(json.dumps({'threads': len(os.listdir('/proc/self/task')), 'cached': cached}))\n")
-    env = dict(os.environ, CUDA_VISIBLE_DEVICES="")
-    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, env=env, timeout=300)
-    assert out.returncode == 0, out.stderr
-    found = json.loads(out.stdout.splitlines()[-1])
+    def warmed(assignments):
+        script = ("import functools, importlib, os, json\n"
+                  "from autograder.exercises import names\n"
+                  "from autograder.exercises.corpus import warm_judges\n"
+                  f"warm_judges({assignments!r})\n"
+                  "cached = {e: sum(f.cache_info().currsize for f in vars(importlib.import_module("
+                  "f'autograder.exercises.{e}.judge')).values() if hasattr(f, 'cache_info')) for e in names()}\n"
+                  "print(json.dumps({'threads': len(os.listdir('/proc/self/task')), 'cached': cached}))\n")
+        env = dict(os.environ, CUDA_VISIBLE_DEVICES="")
+        out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, env=env, timeout=300)
+        assert out.returncode == 0, out.stderr
+        return json.loads(out.stdout.splitlines()[-1])
+
+    found = warmed(None)
     assert found["threads"] == 1
     # the judges that keep reference runs (others replay each answer's own run: nothing to keep)
     assert sum(found["cached"].values()) > 0 and found["cached"]["amp_step"] > 0, found["cached"]
+    # a class of notebook 01 alone warms 01's judge, not 04's
+    assert warmed({"01_lr_schedules"})["cached"]["amp_step"] == 0
 
 
 def test_a_tensor_travels_packed_and_reaches_the_judge_exactly():

@@ -73,17 +73,21 @@ def comment(path, key):
     return None
 
 
-def warm_judges():
+def warm_judges(assignments=None):
     """Judge each exercise's reference answer once, in the grader before it forks its workers:
     the judges' cached reference runs are then inherited, where each worker (one per submission)
-    would otherwise compute them again. One torch thread, so no thread pool exists at the fork;
-    skipped where the probes would run on a GPU (CUDA must not be started in a process that forks)."""
+    would otherwise compute them again. Only the exercises of `assignments` (default: all): a
+    class that hands in one notebook pays for its judges alone. One torch thread, so no thread
+    pool exists at the fork; skipped where the probes would run on a GPU (CUDA must not be
+    started in a process that forks)."""
     from autograder.exercises.probing import DEVICE
 
     if DEVICE.type != "cpu":
         return
     torch.set_num_threads(1)
     for exercise in exercises.names():
+        if assignments is not None and exercises.declaration(exercise).NOTEBOOK not in assignments:
+            continue
         answers = sorted(corpus_of(exercise).glob("correct/*.py"), key=lambda p: p.stem != "reference")
         if answers:
             run_checks(answers[0])
