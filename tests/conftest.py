@@ -1,16 +1,19 @@
 """How the suite is ordered.
 
-`make test` runs it in two processes (pytest-xdist, `--dist loadfile`: each test file goes whole
-to one process, handed out in the order below). The hostile batch (test_hostile.py) is one long
-`grade` run that mostly waits: on cell time limits, on kernels that hang or wedge their
-channels. Its file goes first, and within it the tests that read the batch, so the batch grades
-while the other process works through the rest; then the longest files, so that no long file
-starts last and runs alone.
+`make test` runs it in three processes on two cores (pytest-xdist, `--dist loadfile`: each test
+file goes whole to one process, handed out in the order below). The hostile batch
+(test_hostile.py) is one long `grade` run that mostly waits: on cell time limits, on kernels that
+hang or wedge their channels. The third process keeps both cores busy while it waits.
 
-Two test processes share the machine's cores with the kernels they start: each process, and
-every notebook or kernel it starts without a thread count of its own, runs torch on one thread
-(OMP_NUM_THREADS=1). With more threads than cores, OpenMP's busy-waiting makes a notebook of tiny
-models several times slower; the notebooks' claims do not depend on the thread count.
+xdist first deals each process a few files in turn (the 1st, 4th and 7th file of the order go to
+the first process, and so on), and a process runs its files one after the other. So the hostile
+file goes first and two short files are dealt behind it (4th and 7th); the longest files go to
+the other two processes, so that none starts late and runs alone at the end.
+
+Every test process, and every notebook or kernel it starts without a thread count of its own,
+runs torch on one thread (OMP_NUM_THREADS=1). With more threads than cores, OpenMP's busy-waiting
+makes a notebook of tiny models several times slower; the notebooks' claims do not depend on the
+thread count.
 
 The demo class, graded in one run, is a session fixture (`demo`, tests/demo_class.py): the files
 that read it share one grading.
@@ -22,9 +25,18 @@ import pytest
 os.environ.setdefault("OMP_NUM_THREADS", "1")       # before torch is imported here or in a child
 os.environ.setdefault("MKL_NUM_THREADS", "1")
 
-LONGEST_FIRST = ("test_hostile", "test_student_notebooks", "test_demo", "test_merge", "test_nbgrader_path",
-                 "test_solutions", "test_grading", "test_corpus", "test_faults", "test_concurrent_graders",
-                 "test_supervise", "test_interrupt")
+# The order files are dealt in (the rest follow in collection order); seconds are each file's
+# time in a three-process run (2026-12-07).
+LONGEST_FIRST = ("test_hostile",                # 335 s, mostly waiting
+                 "test_solutions",              # 150 s
+                 "test_faults",                 # 144 s
+                 "test_check",                  # 35 s, behind the hostile batch
+                 "test_nbgrader_path",          # 126 s
+                 "test_merge",                  # 73 s
+                 "test_concurrent_graders",     # 31 s, behind the hostile batch
+                 "test_student_notebooks",      # 80 s
+                 "test_corpus",                 # 63 s
+                 "test_grading", "test_supervise", "test_demo", "test_interrupt")
 
 
 def _rank(item):

@@ -74,6 +74,10 @@ GRADER_RSS = 2 * 2 ** 30           # bytes any one of the grader's own processes
 SAMPLE_SECONDS = 0.5               # how often the batch samples the grader's processes
 BUDGET = re.compile(r"at most (\d+(?:\.\d+)?) s in all")   # the grader's announced bound for the batch
 CELL_TIMEOUT, NOTEBOOK_BUDGET = 20, 90      # the batch's limits: every attack that waits is held to these
+# A kernel's memory in the batch: an honest one needs under 1 GiB; a hog reaches 2 GiB in half
+# of the time it takes to reach the default 4, so it meets the memory limit, not the cell's time
+# limit, even on a busy machine where touching fresh memory is slow.
+MEMORY_GIB = 2
 BUDGET_SLACK = 60                  # seconds past the announced bound allowed for starting and writing out
 CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")      # control characters other than \t and \n
 
@@ -339,7 +343,7 @@ def launch(tmp_path_factory):
     with open(log, "wb") as handle:
         grader = subprocess.Popen(
             [sys.executable, "-m", "autograder", "grade", str(submissions), "--out", str(out), "--jobs", "3",
-             "--cell-timeout", str(CELL_TIMEOUT), "--budget", str(NOTEBOOK_BUDGET)],
+             "--cell-timeout", str(CELL_TIMEOUT), "--budget", str(NOTEBOOK_BUDGET), "--memory-gib", str(MEMORY_GIB)],
             cwd=copy, env=env, stdout=handle, stderr=subprocess.STDOUT, start_new_session=True)
     sampler = threading.Thread(target=sample_grader, args=(grader.pid, peaks, stop_sampling), daemon=True)
     sampler.start()

@@ -266,7 +266,8 @@ print(time.monotonic() - start, usage.ru_utime + usage.ru_stime)
 
 def test_a_cpu_hog_gets_one_core():
     """8 busy processes for 2 s get at most one core's time. (On a busy machine they may get less
-    anyway; when they got close to a core, the kernel must have throttled them.)"""
+    anyway, and below a whole core they need not have met the quota; when they got nearly all of
+    a core, the kernel must have throttled them.)"""
     box = cgroup_box()
     try:
         assert box.cpus == 1
@@ -281,7 +282,7 @@ def test_a_cpu_hog_gets_one_core():
     print(f"8 busy processes: {cpu:.2f} s of CPU in {wall:.2f} s, throttled {throttled} times")
     assert cpu <= 1.2 * wall + 0.1, f"8 busy processes used {cpu:.2f} s of CPU in {wall:.2f} s"
     assert cpu > 0
-    if cpu > 0.8 * wall:
+    if cpu > 0.97 * wall:
         assert throttled > 0
     if before is not None:
         assert after - before <= 1.2 * wall + 0.3
