@@ -36,6 +36,7 @@ LONGEST_FIRST = ("test_hostile",                # 335 s, mostly waiting
                  "test_concurrent_graders",     # 31 s, behind the hostile batch
                  "test_student_notebooks",      # 80 s
                  "test_corpus",                 # 63 s
+                 "autograder.exercises.step_decay.test_step_decay",    # 31 s
                  "test_grading", "test_supervise", "test_demo", "test_interrupt")
 
 
