@@ -1,14 +1,10 @@
 """How the suite is ordered.
 
 `make test` runs it in three processes on two cores (pytest-xdist, `--dist loadfile`: each test
-file goes whole to one process, handed out in the order below). The hostile batch
-(test_hostile.py) is one long `grade` run that mostly waits: on cell time limits, on kernels that
-hang or wedge their channels. The third process keeps both cores busy while it waits.
-
-xdist first deals each process a few files in turn (the 1st, 4th and 7th file of the order go to
-the first process, and so on), and a process runs its files one after the other. So the hostile
-file goes first and two short files are dealt behind it (4th and 7th); the longest files go to
-the other two processes, so that none starts late and runs alone at the end.
+file goes whole to one process, handed out in the order below, the next file to whichever process
+is free). The hostile batch (test_hostile.py) is one long `grade` run that mostly waits: on cell
+time limits, on kernels that hang or wedge their channels; the third process keeps both cores busy
+meanwhile. The longest files go first, so that none starts late and runs alone at the end.
 
 Every test process, and every notebook or kernel it starts without a thread count of its own,
 runs torch on one thread (OMP_NUM_THREADS=1). With more threads than cores, OpenMP's busy-waiting
@@ -25,19 +21,18 @@ import pytest
 os.environ.setdefault("OMP_NUM_THREADS", "1")       # before torch is imported here or in a child
 os.environ.setdefault("MKL_NUM_THREADS", "1")
 
-# The order files are dealt in (the rest follow in collection order); seconds are each file's
-# time in a three-process run (2026-12-07).
+# The longest files first (the rest follow in collection order); seconds are each file's time in a
+# three-process run (2026-12-07).
 LONGEST_FIRST = ("test_hostile",                # 335 s, mostly waiting
                  "test_solutions",              # 150 s
                  "test_faults",                 # 144 s
-                 "test_check",                  # 35 s, behind the hostile batch
                  "test_nbgrader_path",          # 126 s
-                 "test_merge",                  # 73 s
-                 "test_concurrent_graders",     # 31 s, behind the hostile batch
                  "test_student_notebooks",      # 80 s
+                 "test_merge",                  # 73 s
                  "test_corpus",                 # 63 s
-                 "autograder.exercises.step_decay.test_step_decay",    # 31 s
-                 "test_grading", "test_supervise", "test_demo", "test_interrupt")
+                 "test_grading",                # 58 s
+                 "test_supervise", "test_demo", "test_interrupt", "test_check", "test_concurrent_graders",
+                 "autograder.exercises.step_decay.test_step_decay")
 
 
 def _rank(item):
