@@ -86,13 +86,12 @@ def alembic_head():
 
 @contextlib.contextmanager
 def nbgrader_at_work():
-    """While nbgrader reads or writes a gradebook: path_with_venv() as PATH, the revision of a new
-    gradebook from alembic_head(), and SQLAlchemy 2's autoflush warnings, which nbgrader 0.9 trips
-    on every new submission, silenced (noise)."""
+    """While nbgrader reads or writes a gradebook in this process: the revision of a new gradebook
+    from alembic_head() (so no `alembic` command is looked up), and SQLAlchemy 2's autoflush
+    warnings, which nbgrader 0.9 trips on every new submission, silenced (noise)."""
     import nbgrader.api
 
-    with mock.patch.dict(os.environ, PATH=path_with_venv()), warnings.catch_warnings(), \
-            mock.patch.object(nbgrader.api, "get_alembic_version", alembic_head):
+    with warnings.catch_warnings(), mock.patch.object(nbgrader.api, "get_alembic_version", alembic_head):
         warnings.filterwarnings("ignore", message=".*not in session.*")
         yield
 

@@ -29,9 +29,10 @@ def prepare(course_notebooks=()):
     """Pay once, in the grader before workers are forked, what each worker would otherwise pay
     on first use: torch._dynamo (1.3 s; the judges' reference runs build optimizers, and
     torch.optim imports it then), the judges' reference runs of the assignments graded
-    (warm_judges, on one thread: no thread pool is forked), IPython (0.1 s: each kernel start looks up the kernel spec), the
-    seccomp filter, the feedback page's template, nbformat's validator, and the course's released
-    and solution notebooks (read and parsed once, inherited by every worker)."""
+    (warm_judges, on one thread: no thread pool is forked), IPython (0.1 s: each kernel start
+    looks up the kernel spec), the seccomp filter, the feedback page's template, nbformat's
+    validator, and the course's released and solution notebooks (read and parsed once,
+    inherited by every worker)."""
     import IPython.paths  # noqa: F401 - jupyter_client's kernel spec lookup imports both
     import ipykernel.kernelspec  # noqa: F401
     import torch._dynamo  # noqa: F401

@@ -14,12 +14,12 @@ import re
 import nbformat
 import pytest
 from nbconvert.preprocessors import ExecutePreprocessor
+from nbgrader.preprocessors import ClearHiddenTests
 from nbgrader.utils import is_grade
 
 from autograder.course import NOTEBOOKS, SOLUTIONS, assignment_ids
 from autograder.demo import with_answers
 
-HIDDEN_TESTS = re.compile(r"### BEGIN HIDDEN TESTS.*?### END HIDDEN TESTS\n?", re.S)
 GRADING_IMPORT = re.compile(r"^\s*(from|import)\s+autograder\b", re.M)
 
 
@@ -42,16 +42,16 @@ def test_answered_student_notebook_runs_alone(stem, tmp_path, monkeypatch):
 @pytest.mark.parametrize("stem", assignment_ids())
 def test_the_answered_student_notebook_is_the_solution_without_hidden_tests(stem):
     """What lets the runs above skip the experiments: every code cell of the answered student
-    notebook is the solution's cell with its hidden tests cut out, and only hidden tests import
-    the grading code (the one thing a solution run has that a Colab runtime lacks)."""
+    notebook is the solution's cell with its hidden tests cut out (by nbgrader's own
+    ClearHiddenTests), and only hidden tests import the grading code (the one thing a solution
+    run has that a Colab runtime lacks)."""
     student = [c.source for c in with_answers(stem).cells if c.cell_type == "code"]
-    solution = [c.source for c in nbformat.read(str(SOLUTIONS / f"{stem}.ipynb"), as_version=4).cells
-                if c.cell_type == "code"]
-    assert len(student) == len(solution)
-    for index, (ours, theirs) in enumerate(zip(student, solution)):
-        shown = HIDDEN_TESTS.sub("", theirs)
-        assert ours.rstrip() == shown.rstrip(), f"code cell {index} differs from the solution's"
-        assert not GRADING_IMPORT.search(shown), \
+    solution, _ = ClearHiddenTests().preprocess(nbformat.read(str(SOLUTIONS / f"{stem}.ipynb"), as_version=4), {})
+    shown = [c.source for c in solution.cells if c.cell_type == "code"]
+    assert len(student) == len(shown)
+    for index, (ours, theirs) in enumerate(zip(student, shown)):
+        assert ours == theirs, f"code cell {index} differs from the solution's"
+        assert not GRADING_IMPORT.search(theirs), \
             f"code cell {index} uses the grading code outside its hidden tests: it would fail in Colab"
 
 

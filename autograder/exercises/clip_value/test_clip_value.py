@@ -29,7 +29,6 @@ def no_op(parameters, clip_value):
     pass
 
 
-
 @pytest.fixture(scope="module")
 def reference_records():
     return {check: record_of(check, REFERENCE_CLIP) for check in CHECKS}

@@ -18,7 +18,6 @@ from autograder.exercises.corpus import comment, corpus_of, load, run_checks
 REFERENCE_SCHEDULER = load(corpus_of("step_decay") / "correct" / "reference.py")
 
 
-
 # ---------------------------------------------------------------------------------------------
 # Tables and the design of the experiments
 
