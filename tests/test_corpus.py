@@ -65,6 +65,25 @@ def test_each_bug_fails_exactly_the_checks_it_names(path):
     assert failed == named
 
 
+def test_the_step_decay_corpus_names_many_causes_and_withholds_some():
+    """Step decay's buggy answers: each named cause appears, no 'Likely cause' where none is
+    expected, and the corpus exercises both. (Here, not in the exercise's own tests, so the
+    judgments cached for the tests above are reused: judging the corpus costs 20 CPU-seconds.)"""
+    named = no_cause = 0
+    for path in sorted((corpus_of("step_decay") / "buggy").glob("*.py")):
+        message = next(m for m in run_checks(path) if m)
+        expect = comment(path, "expect")
+        if path.stem == "blank_stub":
+            assert message.endswith(NOT_ANSWERED)
+        elif expect == "no cause":
+            assert "Likely cause" not in message, path.name
+            no_cause += 1
+        else:
+            assert expect and expect in message, (path.name, message)
+            named += 1
+    assert named >= 25 and no_cause >= 2
+
+
 def test_every_gpt_step_bug_names_the_check_it_fails():
     buggy = list((corpus_of("gpt_step") / "buggy").glob("*.py"))
     assert all(comment(p, "fails") for p in buggy)

@@ -13,7 +13,7 @@ from autograder.exercises.tampering import record_of
 from autograder.exercises.step_decay import judge as judge
 from autograder.exercises.step_decay import probe as probe
 from autograder.exercises.probing import flat, one_thread
-from autograder.exercises.corpus import comment, corpus_of, load, run_checks
+from autograder.exercises.corpus import corpus_of, load
 
 REFERENCE_SCHEDULER = load(corpus_of("step_decay") / "correct" / "reference.py")
 
@@ -108,23 +108,6 @@ def test_no_misconception_fits_the_reference_answer():
         record = judging.Record(record_of(check, REFERENCE_SCHEDULER), check)
         evidence = judge.lr_evidence(record)
         assert [m.cause for m in judge.LR_CATALOGUE if m.fits(evidence)] == []
-
-
-def test_every_buggy_answer_names_its_cause_or_none():
-    """The corpus's buggy answers: each named cause appears, no 'Likely cause' where none is expected."""
-    named = no_cause = 0
-    for path in sorted((corpus_of("step_decay") / "buggy").glob("*.py")):
-        message = next(m for m in run_checks(path) if m)
-        expect = comment(path, "expect")
-        if path.stem == "blank_stub":
-            assert message.endswith(judging.NOT_ANSWERED)
-        elif expect == "no cause":
-            assert "Likely cause" not in message, path.name
-            no_cause += 1
-        else:
-            assert expect and expect in message, (path.name, message)
-            named += 1
-    assert named >= 25 and no_cause >= 2
 
 
 # ---------------------------------------------------------------------------------------------
