@@ -298,7 +298,8 @@ VALUE_CATALOGUE = (
                   "clip_value", _fits("zero_outside")),
     Misconception("only the upper bound was applied (elements below -clip_value were not clipped)", _fits("upper")),
     Misconception("only the lower bound was applied (elements above clip_value were not clipped)", _fits("lower")),
-    Misconception("min and max swapped (clamp with min=-clip_value, max=clip_value)", _fits("swapped")),
+    Misconception("min and max swapped (clamp with min=clip_value, max=-clip_value sets every element to "
+                  "-clip_value); the lower bound is -clip_value, the upper clip_value", _fits("swapped")),
     Misconception("the range was [0, clip_value]; the lower bound is -clip_value", _fits("zero_to_c")),
     Misconception("the sign was lost (abs); clamp each element into [-clip_value, clip_value], keeping its sign",
                   _fits("abs")),

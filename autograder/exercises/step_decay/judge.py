@@ -159,13 +159,18 @@ def _chainable(case, t):
     return [lr * factor for lr in initial_lrs(group_lrs)]
 
 
-LATE = "decays one update late (counting updates from 1, or t - 1): update t = step_size is the first decayed one"
-EARLY = "decays one update early (counting updates from 1, or t + 1): updates 0 .. step_size - 1 use the initial lr"
-AT_ZERO = "decays already at update 0: update 0 uses the initial lr, and the first decay is at t = step_size"
+LATE = ("decays one update late (counting updates from 1, or t - 1); in the spec, update t = step_size is the first "
+        "decayed one")
+EARLY = ("decays one update early (counting updates from 1, or t + 1); in the spec, updates 0 .. step_size - 1 use the "
+         "initial lr")
+AT_ZERO = ("decays already at update 0; in the spec, update 0 uses the initial lr, and the first decay is at "
+           "t = step_size")
+LONG_PERIOD = ("each period is one update too long (t // (step_size + 1)): the first decay comes one update late, "
+               "and every later one falls a further update behind")
 FORMULA_MISTAKES = (
     (LATE, _periods_mistake(lambda t, s: (t - 1) // s)),
     (LATE, _periods_mistake(lambda t, s: max(t - 1, 0) // s)),
-    (LATE, _periods_mistake(lambda t, s: t // (s + 1))),
+    (LONG_PERIOD, _periods_mistake(lambda t, s: t // (s + 1))),
     (EARLY, _periods_mistake(lambda t, s: (t + 1) // s)),
     (AT_ZERO, _periods_mistake(lambda t, s: t // s + 1)),
     ("rounds the number of periods up, so the lr decays right after update 0; count whole periods completed",
