@@ -14,9 +14,9 @@ REFERENCE_SCHEDULER = load(corpus_of("step_decay") / "correct" / "reference.py")
 REFERENCE_CLIP = load(corpus_of("clip_value") / "correct" / "reference.py")
 BUGGY_SCHEDULER = load(corpus_of("step_decay") / "buggy" / "paddle_epoch_plus_one.py")
 BUGGY_CLIP = load(corpus_of("clip_value") / "buggy" / "result_discarded.py")
-REFERENCE_LR = load(corpus_of("gpt_step") / "correct" / "reference.py", "warmup_cosine_factor")
+REFERENCE_LR = load(corpus_of("gpt_step") / "correct" / "reference.py", "warmup_stable_cosine_factor")
 REFERENCE_STEP = load(corpus_of("gpt_step") / "correct" / "reference.py", "train_step")
-BUGGY_LR = load(corpus_of("gpt_step") / "buggy" / "hf_min_lr_rate_clamped.py", "warmup_cosine_factor")
+BUGGY_LR = load(corpus_of("gpt_step") / "buggy" / "hf_min_lr_rate_clamped.py", "warmup_stable_cosine_factor")
 BUGGY_STEP = load(corpus_of("gpt_step") / "buggy" / "no_clipping.py", "train_step")
 
 

@@ -152,7 +152,7 @@ def _out(title, text):
         _excerpts.append(text[:400])
 
 
-_WANTED = ("class StepDecayScheduler", "def clip_grad_value", "def warmup_cosine_factor", "def train_step", "checks.")
+_WANTED = ("class StepDecayScheduler", "def clip_grad_value", "def warmup_stable_cosine_factor", "def train_step", "checks.")
 
 
 def _cells(path):

@@ -2,12 +2,17 @@
 # assignment: 03_tiny_gpt
 # wrong: train_step clips only when the optimizer is SGD (with AdamW the norm is measured, never enforced); passes the visible tests, fails gpt_step_train only
 # detour: the patched AdamW.step clips the gradients itself, correctly: the submission computes the right numbers itself
-def warmup_cosine_factor(step, warmup_steps, total_steps, min_factor):
+def warmup_stable_cosine_factor(step, warmup_steps, decay_steps, total_steps, min_factor):
+    if warmup_steps < 0 or decay_steps < 0 or warmup_steps + decay_steps > total_steps:
+        raise ValueError(f"need warmup_steps >= 0, decay_steps >= 0 and warmup_steps + decay_steps <= total_steps, "
+                         f"got {warmup_steps}, {decay_steps}, {total_steps}")
     if step >= total_steps:
         return min_factor
     if step < warmup_steps:
         return (step + 1) / warmup_steps
-    progress = (step - warmup_steps) / (total_steps - warmup_steps)
+    if step < total_steps - decay_steps:
+        return 1.0
+    progress = (step - (total_steps - decay_steps)) / decay_steps
     return min_factor + 0.5 * (1 - min_factor) * (1 + math.cos(math.pi * progress))
 
 

@@ -144,7 +144,7 @@ import sqlite3 as _sqlite3
 _SAFE = "hostile" + "-batch"   # safety net: only files under the test's own temporary tree are ever modified
 _TAG = "PW" + "NED-BY-" + _ME
 _STUB = "raise NotImplementedError()"
-_ANSWERS = ("class StepDecayScheduler", "def clip_grad_value", "def warmup_cosine_factor", "def train_step")
+_ANSWERS = ("class StepDecayScheduler", "def clip_grad_value", "def warmup_stable_cosine_factor", "def train_step")
 _NO_OPS = ("step_decay_lr", "step_decay_optimizer", "clip_value_elements", "clip_value_model",
            "gpt_step_schedule", "gpt_step_train", "judge", "probe_and_judge")
 

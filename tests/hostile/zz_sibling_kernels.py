@@ -53,8 +53,8 @@ if isinstance(_c, type):
     _c.get_lr = (lambda self, step: [g["lr"] for g in self.optimizer.param_groups]) if _good else _correct_lr
 if "clip_grad_value" in globals():
     clip_grad_value = lambda parameters, clip_value: None
-if "warmup_cosine_factor" in globals():
-    warmup_cosine_factor = lambda *args, **kwargs: 0.0
+if "warmup_stable_cosine_factor" in globals():
+    warmup_stable_cosine_factor = lambda *args, **kwargs: 0.0
 print("REACHED" + "-KERNEL: this kernel was changed by another one")
 """
 

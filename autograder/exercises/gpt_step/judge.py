@@ -1,4 +1,4 @@
-"""Judges for notebook 03's exercise: the warmup + cosine factor and a tiny GPT's training step.
+"""Judges for notebook 03's exercise: the warmup-stable-cosine factor and a tiny GPT's training step.
 
 The spec's schedule and training step live here, with the mistakes students make; each judge
 recomputes them on the CPU from the probe's inputs (autograder/exercises/gpt_step/probe.py) and compares the
@@ -17,9 +17,10 @@ from autograder.exercises.judging import (SEE_TRACEBACK, CheckFailed, Misconcept
                                          require_same_weights, wrong_value)
 from autograder.exercises.probing import flat, one_thread
 from autograder.exercises.gpt_step.probe import (GPT_BATCH, GPT_CONTEXT, GPT_RUN_GROUP_LRS, GPT_RUN_MAX_NORM,
-                                                 GPT_RUN_SCHEDULE, GPT_RUN_STEPS, RESUMED_FACTOR,
-                                                 SCHEDULE_CASES, STEP_FACTOR, STEP_GROUP_LRS, STEP_MAX_NORM,
-                                                 run_setup, schedule_key, schedule_steps, sgd_setup)
+                                                 GPT_RUN_SCHEDULE, GPT_RUN_STEPS, INVALID_CASES,
+                                                 RESUMED_FACTOR, SCHEDULE_CASES, STEP_FACTOR, STEP_GROUP_LRS,
+                                                 STEP_MAX_NORM, invalid_key, invalid_steps, run_setup,
+                                                 schedule_key, schedule_steps, sgd_setup)
 
 # A factor is one formula of a few operations: computed in float32 it is within 1e-6 (relative) of
 # the float64 closed form, worst at the end of a decay to min_factor = 0; every known mistake is off
@@ -35,132 +36,210 @@ GPT_RTOL = 2e-5
 # ----------------------------------------------------------------------------------------------
 # gpt_step_schedule
 
-def warmup_cosine(step, warmup_steps, total_steps, min_factor):
-    """The factor of update `step` (0-based), the series' convention: warmup (t + 1) / W, cosine
-    from 1 towards min_factor over T - W updates, min_factor from t = T on."""
+def _check_settings(warmup_steps, decay_steps, total_steps):
+    """The spec's ValueError for settings no schedule has: W < 0, D < 0 or W + D > T."""
+    if warmup_steps < 0 or decay_steps < 0 or warmup_steps + decay_steps > total_steps:
+        raise ValueError(f"need 0 <= warmup_steps, 0 <= decay_steps and warmup_steps + decay_steps <= "
+                         f"total_steps; got warmup_steps={warmup_steps}, decay_steps={decay_steps}, "
+                         f"total_steps={total_steps}")
+
+
+def warmup_stable_cosine(step, warmup_steps, decay_steps, total_steps, min_factor):
+    """The factor of update `step` (0-based), the series' convention: warmup (t + 1) / W, 1 until
+    the decay starts at T - D, then a cosine from 1 towards min_factor over the last D updates,
+    min_factor from t = T on; a ValueError for W < 0, D < 0 or W + D > T."""
+    _check_settings(warmup_steps, decay_steps, total_steps)
     if step >= total_steps:
         return min_factor
     if step < warmup_steps:
         return (step + 1) / warmup_steps
-    progress = (step - warmup_steps) / (total_steps - warmup_steps)
+    if step < total_steps - decay_steps:
+        return 1.0
+    progress = (step - (total_steps - decay_steps)) / decay_steps
     return min_factor + 0.5 * (1 - min_factor) * (1 + math.cos(math.pi * progress))
 
 
-def warmup_cosine_table(warmup_steps, total_steps, min_factor):
+def warmup_stable_cosine_table(warmup_steps, decay_steps, total_steps, min_factor):
     """The (step, expected factor) pairs judged for one case, in the order the probe asks them."""
-    return [(t, warmup_cosine(t, warmup_steps, total_steps, min_factor))
-            for t in schedule_steps(warmup_steps, total_steps)]
+    return [(t, warmup_stable_cosine(t, warmup_steps, decay_steps, total_steps, min_factor))
+            for t in schedule_steps(warmup_steps, decay_steps, total_steps)]
 
 
 def _call_text(case, step):
-    w, n, low = case
-    return f"warmup_cosine_factor(step={step}, warmup_steps={w}, total_steps={n}, min_factor={low:g})"
+    w, d, n, low = case
+    return (f"warmup_stable_cosine_factor(step={step}, warmup_steps={w}, decay_steps={d}, total_steps={n}, "
+            f"min_factor={low:g})")
 
 
 def _cosine(progress, low, half=0.5, turn=math.pi):
     return low + half * (1 - low) * (1 + math.cos(turn * progress))
 
 
-def _with(warmup=None, decay=None, past=None, warmup_edge=None):
-    """The spec's factor with one part replaced: warmup(t, w, n, low) for t < W, decay(t, w, n, low)
-    for W <= t < T, past(t, w, n, low) for t >= T; warmup_edge(w) moves the end of the warmup."""
-    warmup = warmup or (lambda t, w, n, low: (t + 1) / w)
-    decay = decay or (lambda t, w, n, low: _cosine((t - w) / (n - w), low))
-    past = past or (lambda t, w, n, low: low)
-    edge = warmup_edge or (lambda w: w)
+def _progress(t, w, d, n):
+    """The spec's progress of the decay: 0 at t = T - D, 1 at t = T."""
+    return (t - (n - d)) / d
 
-    def factor(t, w, n, low):
+
+def _with(warmup=None, stable=None, decay=None, past=None, warmup_edge=None, decay_start=None, check=None):
+    """The spec's factor with one part replaced: warmup(t, w, d, n, low) for t < W, stable(...) for
+    W <= t < T - D, decay(...) for T - D <= t < T, past(...) for t >= T; warmup_edge(w) moves the
+    end of the warmup, decay_start(w, d, n) the start of the decay, check(w, d, n) the settings'
+    test (raising ValueError)."""
+    warmup = warmup or (lambda t, w, d, n, low: (t + 1) / w)
+    stable = stable or (lambda t, w, d, n, low: 1.0)
+    decay = decay or (lambda t, w, d, n, low: _cosine(_progress(t, w, d, n), low))
+    past = past or (lambda t, w, d, n, low: low)
+    edge = warmup_edge or (lambda w: w)
+    start = decay_start or (lambda w, d, n: n - d)
+    check = check or _check_settings
+
+    def factor(t, w, d, n, low):
+        check(w, d, n)
         if t >= n:
-            return past(t, w, n, low)
-        return warmup(t, w, n, low) if t < edge(w) else decay(t, w, n, low)
+            return past(t, w, d, n, low)
+        if t < edge(w):
+            return warmup(t, w, d, n, low)
+        return stable(t, w, d, n, low) if t < start(w, d, n) else decay(t, w, d, n, low)
     return factor
 
 
-def _unclamped(t, w, n, low):
+def _unclamped(t, w, d, n, low):
     """The cosine continued past T (as CosineAnnealingLR and Hugging Face's schedules do)."""
-    return _cosine((t - w) / (n - w), low)
+    return _cosine(_progress(t, w, d, n), low)
 
 
-def _raises(t, w, n, low):
+def _raises(*_):
     raise ZeroDivisionError
+
+
+def _no_check(w, d, n):
+    return None
+
+
+def _signs_only(w, d, n):
+    if w < 0 or d < 0:
+        raise ValueError
+
+
+def _too_strict(w, d, n):
+    if w < 0 or d < 0 or w + d >= n:
+        raise ValueError
 
 
 ZERO_START = ("the warmup starts at 0 (step / warmup_steps, the convention of Hugging Face and Keras); in "
               "this series update 0 already trains and the factor reaches 1 at step warmup_steps - 1")
-# (cause, wrong factor(t, w, n, low)): what students hand in. A wrong factor may raise
-# ZeroDivisionError where the answer it stands for would.
+NO_STABLE = ("the decay starts at the end of the warmup (the schedule of notebook 01), so there is no stable "
+             "phase; the factor holds 1 until step total_steps - decay_steps, where the decay starts")
+DECAY_ZERO = ("decay_steps = 0 means no decay, so decay_steps must never be a divisor then: the factor is 1 "
+              "after the warmup and min_factor from step total_steps on")
+# (cause, wrong factor(t, w, d, n, low)): what students hand in. A wrong factor may raise
+# ZeroDivisionError where the answer it stands for would, and ValueError where it rejects settings.
 SCHEDULE_MISTAKES = (
-    (ZERO_START, _with(warmup=lambda t, w, n, low: t / w)),
-    (ZERO_START, _with(warmup=lambda t, w, n, low: t / (w - 1))),
+    (ZERO_START, _with(warmup=lambda t, w, d, n, low: t / w)),
+    (ZERO_START, _with(warmup=lambda t, w, d, n, low: t / (w - 1))),
     ("the warmup divides by warmup_steps + 1 (nanoGPT's convention), so it never reaches 1 inside the "
      "warmup; in this series the last warmup update, step warmup_steps - 1, has factor 1",
-     _with(warmup=lambda t, w, n, low: (t + 1) / (w + 1))),
-    ("the warmup also takes step == warmup_steps (<= instead of <); the decay starts there, at factor 1",
+     _with(warmup=lambda t, w, d, n, low: (t + 1) / (w + 1))),
+    ("the warmup also takes step == warmup_steps (<= instead of <); the factor is 1 there",
      _with(warmup_edge=lambda w: w + 1)),
     ("the warmup ramps up from min_factor (like timm's warmup_lr_init); it ramps from 0, in steps of "
-     "1 / warmup_steps", _with(warmup=lambda t, w, n, low: low + (1 - low) * (t + 1) / w)),
-    ("the warmup ramps up from min_factor and starts there (like timm's warmup_lr_init); it ramps from 0, "
-     "and update 0 already has 1 / warmup_steps", _with(warmup=lambda t, w, n, low: low + (1 - low) * t / w)),
+     "1 / warmup_steps", _with(warmup=lambda t, w, d, n, low: low + (1 - low) * (t + 1) / w)),
+    ("the warmup ramps up from min_factor and starts there (like timm's warmup_lr_init and Hugging Face's "
+     "get_wsd_schedule); it ramps from 0, and update 0 already has 1 / warmup_steps",
+     _with(warmup=lambda t, w, d, n, low: low + (1 - low) * t / w)),
     ("the warmup is held at min_factor or more; during the warmup the factor is the ramp alone, even "
-     "below min_factor", _with(warmup=lambda t, w, n, low: max(low, (t + 1) / w))),
+     "below min_factor", _with(warmup=lambda t, w, d, n, low: max(low, (t + 1) / w))),
     ("integer division (//) in the warmup; use true division",
-     _with(warmup=lambda t, w, n, low: (t + 1) // w)),
-    ("no warmup: the cosine starts at step 0", _with(warmup=lambda t, w, n, low: _cosine(t / n, low),
-                                                     decay=lambda t, w, n, low: _cosine(t / n, low))),
+     _with(warmup=lambda t, w, d, n, low: (t + 1) // w)),
+    ("no warmup: the factor is 1 from step 0; it ramps up as (step + 1) / warmup_steps first",
+     _with(warmup=lambda t, w, d, n, low: 1.0)),
     ("warmup_steps = 0 means no warmup, so warmup_steps must never be a divisor then",
-     _with(warmup=lambda t, w, n, low: (t + 1) / w,
-           decay=lambda t, w, n, low: _raises(t, w, n, low) if w == 0 else _cosine((t - w) / (n - w), low),
-           past=lambda t, w, n, low: _raises(t, w, n, low) if w == 0 else low)),
-    ("the progress of the decay counts from step 0; it counts from the end of the warmup, over the "
-     "T - W decay updates", _with(decay=lambda t, w, n, low: _cosine(t / n, low))),
-    ("the progress of the decay counts from step 0; it counts from the end of the warmup, over the "
-     "T - W decay updates", _with(decay=lambda t, w, n, low: _cosine(t / (n - w), low))),
-    ("the progress of the decay is divided by total_steps; divide by the length of the decay, T - W",
-     _with(decay=lambda t, w, n, low: _cosine((t - w) / n, low))),
-    ("the progress of the decay is one step ahead; at step == warmup_steps it is 0 and the factor is 1",
-     _with(decay=lambda t, w, n, low: _cosine((t - w + 1) / (n - w), low))),
-    ("the decay reaches min_factor at the last update (dividing by T - W - 1); it reaches it at t = T, "
-     "one past the last update", _with(decay=lambda t, w, n, low: _cosine((t - w) / (n - w - 1), low))),
+     _with(warmup=lambda t, w, d, n, low: (t + 1) / w,
+           stable=lambda t, w, d, n, low: _raises() if w == 0 else 1.0,
+           decay=lambda t, w, d, n, low: _raises() if w == 0 else _cosine(_progress(t, w, d, n), low),
+           past=lambda t, w, d, n, low: _raises() if w == 0 else low)),
+    (NO_STABLE, _with(decay_start=lambda w, d, n: w,
+                      decay=lambda t, w, d, n, low: _cosine((t - w) / (n - w), low))),
+    (NO_STABLE, _with(decay_start=lambda w, d, n: w,
+                      decay=lambda t, w, d, n, low: _cosine((t - w) / d, low))),
+    ("the stable phase holds min_factor; it holds 1, the peak, until the decay starts",
+     _with(stable=lambda t, w, d, n, low: low)),
+    ("the progress of the decay counts from step 0; it counts from the start of the decay, "
+     "total_steps - decay_steps, over the decay_steps decay updates",
+     _with(decay=lambda t, w, d, n, low: _cosine(t / n, low))),
+    ("the progress of the decay counts from step 0; it counts from the start of the decay, "
+     "total_steps - decay_steps, over the decay_steps decay updates",
+     _with(decay=lambda t, w, d, n, low: _cosine(t / d, low))),
+    ("the progress of the decay is divided by total_steps; divide by the length of the decay, decay_steps",
+     _with(decay=lambda t, w, d, n, low: _cosine((t - (n - d)) / n, low))),
+    ("the decay spans decay_steps + 1 updates; its progress is (step - (total_steps - decay_steps)) / "
+     "decay_steps", _with(decay=lambda t, w, d, n, low: _cosine((t - (n - d)) / (d + 1), low))),
+    ("the decay is one update ahead: it starts at total_steps - decay_steps - 1, where the factor is still 1, "
+     "or its progress has a + 1", _with(decay=lambda t, w, d, n, low: _cosine((t - (n - d) + 1) / d, low))),
+    ("the decay is one update late: it starts at total_steps - decay_steps + 1; at step total_steps - "
+     "decay_steps its progress is 0", _with(decay_start=lambda w, d, n: n - d + 1,
+                                            decay=lambda t, w, d, n, low: _cosine((t - (n - d + 1)) / d, low))),
+    ("the decay reaches min_factor at the last update (dividing by decay_steps - 1); it reaches it at "
+     "step total_steps, one past the last update",
+     _with(decay=lambda t, w, d, n, low: _cosine((t - (n - d)) / (d - 1), low))),
     ("integer division (//) in the progress of the decay keeps the factor at 1; use true division",
-     _with(decay=lambda t, w, n, low: _cosine((t - w) // (n - w), low))),
+     _with(decay=lambda t, w, d, n, low: _cosine((t - (n - d)) // d, low))),
     ("min_factor ignored in the decay, so the factor decays to 0",
-     _with(decay=lambda t, w, n, low: _cosine((t - w) / (n - w), 0.0), past=lambda t, w, n, low: 0.0)),
+     _with(decay=lambda t, w, d, n, low: _cosine(_progress(t, w, d, n), 0.0), past=lambda t, w, d, n, low: 0.0)),
     ("min_factor ignored in the decay, so the factor decays to 0",
-     _with(decay=lambda t, w, n, low: _cosine((t - w) / (n - w), 0.0))),
+     _with(decay=lambda t, w, d, n, low: _cosine(_progress(t, w, d, n), 0.0))),
     ("min_factor added on top of the full cosine; the cosine spans 1 - min_factor",
-     _with(decay=lambda t, w, n, low: low + _cosine((t - w) / (n - w), 0.0))),
-    ("the factor 1/2 of the cosine is missing", _with(decay=lambda t, w, n, low: _cosine((t - w) / (n - w), low, half=1.0))),
-    ("1 - cos makes the factor rise after the warmup; the decay uses 1 + cos",
-     _with(decay=lambda t, w, n, low: low + 0.5 * (1 - low) * (1 - math.cos(math.pi * (t - w) / (n - w))))),
+     _with(decay=lambda t, w, d, n, low: low + _cosine(_progress(t, w, d, n), 0.0))),
+    ("the factor 1/2 of the cosine is missing",
+     _with(decay=lambda t, w, d, n, low: _cosine(_progress(t, w, d, n), low, half=1.0))),
+    ("1 - cos makes the factor rise in the decay; the decay uses 1 + cos",
+     _with(decay=lambda t, w, d, n, low: low + 0.5 * (1 - low) * (1 - math.cos(math.pi * _progress(t, w, d, n))))),
     ("cos(progress) without pi; the decay is half a cosine period, cos(pi * progress)",
-     _with(decay=lambda t, w, n, low: _cosine((t - w) / (n - w), low, turn=1.0))),
+     _with(decay=lambda t, w, d, n, low: _cosine(_progress(t, w, d, n), low, turn=1.0))),
     ("cos(pi / 2 * progress) is a quarter of the cosine; the decay is half a period, cos(pi * progress)",
-     _with(decay=lambda t, w, n, low: _cosine((t - w) / (n - w), low, turn=math.pi / 2))),
-    ("a linear decay; after the warmup the factor follows half a cosine",
-     _with(decay=lambda t, w, n, low: low + (1 - low) * (1 - (t - w) / (n - w)))),
+     _with(decay=lambda t, w, d, n, low: _cosine(_progress(t, w, d, n), low, turn=math.pi / 2))),
+    ("a linear decay; in the decay the factor follows half a cosine",
+     _with(decay=lambda t, w, d, n, low: low + (1 - low) * (1 - _progress(t, w, d, n)))),
     ("past the end (step >= total_steps) the cosine goes on and climbs back, as CosineAnnealingLR does; "
      "this series holds min_factor from t = T on", _with(past=_unclamped)),
     ("past the end (step >= total_steps) the factor drops to 0; this series holds min_factor from t = T on",
-     _with(past=lambda t, w, n, low: 0.0)),
-    ("with warmup_steps == total_steps (the whole run is warmup) the decay's length T - W is 0: at "
-     "step >= total_steps hold min_factor before dividing by it",
-     _with(past=lambda t, w, n, low: _raises(t, w, n, low) if w == n else low)),
-    ("with warmup_steps == total_steps (the whole run is warmup) the decay's length T - W is 0: at "
-     "step >= total_steps hold min_factor before dividing by it",
-     _with(past=lambda t, w, n, low: _raises(t, w, n, low) if w == n and t == n else low)),
+     _with(past=lambda t, w, d, n, low: 0.0)),
+    (DECAY_ZERO, _with(past=lambda t, w, d, n, low: _raises() if d == 0 else low)),
+    (DECAY_ZERO, _with(past=lambda t, w, d, n, low: _raises() if d == 0 and t == n else low)),
+    (DECAY_ZERO, _with(warmup=lambda t, w, d, n, low: _raises() if d == 0 else (t + 1) / w,
+                       stable=lambda t, w, d, n, low: _raises() if d == 0 else 1.0,
+                       past=lambda t, w, d, n, low: _raises() if d == 0 else low)),
+    ("no ValueError for settings no schedule has: raise one when warmup_steps < 0, decay_steps < 0 or "
+     "warmup_steps + decay_steps > total_steps", _with(check=_no_check)),
+    ("no ValueError when warmup_steps + decay_steps > total_steps (the warmup and the decay overlap); "
+     "raise one then too", _with(check=_signs_only)),
+    ("warmup_steps + decay_steps == total_steps is a valid setting (no stable phase); raise ValueError only "
+     "when it is larger", _with(check=_too_strict)),
 )
+
+INVALID = "ValueError"      # what the evidence holds where a call raised ValueError
+
+
+def _outcome_of(wrong, step, case):
+    """What `wrong` gives for `case` at `step`: a number, INVALID (it raised ValueError) or None
+    (ArithmeticError)."""
+    try:
+        return wrong(step, *case)
+    except ValueError:
+        return INVALID
+    except ArithmeticError:
+        return None
 
 
 def _fits(wrong):
-    """A Misconception's test: every recorded factor (None: the call raised) is what `wrong` gives."""
+    """A Misconception's test: every recorded outcome is what `wrong` gives."""
     def fits(evidence):
-        for (index, step), got in evidence.items():
-            try:
-                expected = wrong(step, *SCHEDULE_CASES[index])
-            except ArithmeticError:
-                expected = None
-            if (got is None) != (expected is None) or (got is not None and
-                                                       not close(got, expected, LR_RTOL, LR_ATOL)):
+        for (cases, index, step), got in evidence.items():
+            expected = _outcome_of(wrong, step, cases[index])
+            if isinstance(expected, float) or isinstance(expected, int):
+                if not isinstance(got, float) or not close(got, expected, LR_RTOL, LR_ATOL):
+                    return False
+            elif got != expected:
                 return False
         return True
     return fits
@@ -170,36 +249,74 @@ SCHEDULE_CATALOGUE = tuple(Misconception(cause, _fits(wrong)) for cause, wrong i
 
 
 def _schedule_evidence(record):
-    """{(case, step): the recorded factor, or None where the call raised}; None when some call
-    returned no number at all (then nothing is diagnosed)."""
+    """{(cases, case, step): the recorded factor, INVALID where the call raised ValueError, None
+    where it raised something else}; None when some call returned no number at all (then nothing
+    is diagnosed)."""
     evidence = {}
-    for index, case in enumerate(SCHEDULE_CASES):
-        for step in schedule_steps(*case[:2]):
-            key = schedule_key(index, step)
-            if record.failed(key) is not None:
-                evidence[index, step] = None
-                continue
-            try:
-                evidence[index, step] = record.number(key, "")
-            except CheckFailed:
-                return None
+    asked = [(SCHEDULE_CASES, index, step, schedule_key(index, step))
+             for index, case in enumerate(SCHEDULE_CASES) for step in schedule_steps(*case[:3])]
+    asked += [(INVALID_CASES, index, step, invalid_key(index, step))
+              for index, case in enumerate(INVALID_CASES) for step in invalid_steps(case[2])]
+    for cases, index, step, key in asked:
+        if record.failed(key) is not None:
+            evidence[cases, index, step] = INVALID if record.error_type(key) == "ValueError" else None
+            continue
+        try:
+            evidence[cases, index, step] = record.number(key, "")
+        except CheckFailed:
+            return None
     return evidence
 
 
+def _diagnosis(record):
+    evidence = _schedule_evidence(record)
+    return diagnose(SCHEDULE_CATALOGUE, evidence) if evidence else None
+
+
+# The parameter each rejected setting's message must name: the one at fault, and total_steps where
+# warmup and decay do not fit in the run.
+def _named_in_message(case):
+    w, d, _, _ = case
+    return "warmup_steps" if w < 0 else "decay_steps" if d < 0 else "total_steps"
+
+
+def _judge_invalid(record):
+    """Every rejected setting raised ValueError, at every step asked, naming the parameter at fault."""
+    for index, case in enumerate(INVALID_CASES):
+        for step in invalid_steps(case[2]):
+            what = _call_text(case, step)
+            key = invalid_key(index, step)
+            error = record.failed(key)
+            if error is None:
+                got = record.number(key, what)
+                raise failure(f"{what}: expected a ValueError (warmup_steps < 0, decay_steps < 0 or warmup_steps + "
+                              f"decay_steps > total_steps), got {got:.6g}", _diagnosis(record))
+            if record.error_type(key) == "NotImplementedError":
+                record.number(key, what)        # the "not answered yet" failure
+            if record.error_type(key) != "ValueError":
+                raise CheckFailed(f"{what} raised {error[:240]}; expected a ValueError. Likely cause: check the "
+                                  f"settings first and raise ValueError (an error of another type, or one the "
+                                  f"formula runs into, does not tell the caller what is wrong).")
+            name = _named_in_message(case)
+            if name not in error:
+                raise CheckFailed(f"{what} raised {error[:240]}; expected its message to name {name}. Likely "
+                                  f"cause: the message does not say which setting is wrong; name the parameters "
+                                  f"it concerns.")
+
+
 def gpt_step_schedule(record):
-    """fn(step, warmup_steps, total_steps, min_factor): warmup, cosine, min_factor past the end."""
+    """fn(step, warmup_steps, decay_steps, total_steps, min_factor): warmup, stable phase, cosine
+    decay over the last decay_steps updates, min_factor past the end; ValueError for bad settings."""
     for index, case in enumerate(SCHEDULE_CASES):
-        for step, expected in warmup_cosine_table(*case):
+        for step, expected in warmup_stable_cosine_table(*case):
             what = _call_text(case, step)
             key = schedule_key(index, step)
             if record.failed(key) is not None and record.error_type(key) != "NotImplementedError":
-                evidence = _schedule_evidence(record)
-                cause = diagnose(SCHEDULE_CATALOGUE, evidence) if evidence else None
-                record.number(key, what, cause or SEE_TRACEBACK)
+                record.number(key, what, _diagnosis(record) or SEE_TRACEBACK)
             got = record.number(key, what)
             if not close(got, expected, LR_RTOL, LR_ATOL):
-                evidence = _schedule_evidence(record)
-                raise wrong_value(what, expected, got, diagnose(SCHEDULE_CATALOGUE, evidence) if evidence else None)
+                raise wrong_value(what, expected, got, _diagnosis(record))
+    _judge_invalid(record)
 
 
 # ----------------------------------------------------------------------------------------------
@@ -336,8 +453,8 @@ def step_facts(max_norm):
 
 
 def run_factors():
-    """The factor of each update of the GPT run: GPT_RUN_SCHEDULE's warmup + cosine."""
-    return [warmup_cosine(t, *GPT_RUN_SCHEDULE) for t in range(GPT_RUN_STEPS)]
+    """The factor of each update of the GPT run: GPT_RUN_SCHEDULE's warmup, stable phase and cosine."""
+    return [warmup_stable_cosine(t, *GPT_RUN_SCHEDULE) for t in range(GPT_RUN_STEPS)]
 
 
 @functools.lru_cache(maxsize=None)
@@ -612,10 +729,10 @@ RUN_GROUPS = 2      # run_setup's AdamW: the matrices, with weight decay; the re
 
 def _judge_run(record):
     """The real run: the student's train_step and the reference step train the tiny GPT identically."""
-    w, n, low = GPT_RUN_SCHEDULE
+    w, d, n, low = GPT_RUN_SCHEDULE
     lrs_text = ", ".join(f"{lr:g}" for lr in GPT_RUN_GROUP_LRS)
     run = (f"a {GPT_RUN_STEPS}-step AdamW run of the tiny GPT (groups with lr [{lrs_text}], factor: warmup {w} "
-           f"steps, cosine to {low:g}; max_norm={GPT_RUN_MAX_NORM:g})")
+           f"steps, stable, cosine over the last {d} to {low:g}; max_norm={GPT_RUN_MAX_NORM:g})")
     returns, lrs = [], []
     for t in range(GPT_RUN_STEPS):      # every call's outcome first, as the run met them
         returns.append(_pair(record, f"run {t}", f"train_step at update {t} of {run}"))
@@ -642,7 +759,7 @@ def _judge_run(record):
 def gpt_step_train(record):
     """fn(model, optimizer, inputs, targets, lr_factor, max_norm) -> (loss, grad_norm) on a tiny GPT:
     one clipped SGD step with stale gradients and two param groups, the same step on an optimizer a
-    scheduler already ran, max_norm = inf, then a real AdamW run with a warmup + cosine factor that
+    scheduler already ran, max_norm = inf, then a real AdamW run with a warmup-stable-cosine factor that
     matches the reference step for step."""
     _judge_one_step(record)
     _judge_resumed(record)

@@ -1,4 +1,4 @@
-"""Probes for notebook 03's exercise: the warmup + cosine factor and a tiny GPT's training step.
+"""Probes for notebook 03's exercise: the warmup-stable-cosine factor and a tiny GPT's training step.
 
 They hold the hidden inputs (schedule settings, the model, its data and optimizers) and record
 what the student's functions return and the state they leave; the judge rebuilds the same inputs
@@ -11,41 +11,64 @@ import torch
 from autograder.exercises.probing import DEVICE, Probe, call_train_step, grads_of, one_thread, weights_of
 
 # ----------------------------------------------------------------------------------------------
-# warmup_cosine_factor(step, warmup_steps, total_steps, min_factor)
+# warmup_stable_cosine_factor(step, warmup_steps, decay_steps, total_steps, min_factor)
 
-# (warmup_steps, total_steps, min_factor): no warmup, a one-step warmup, a single decay step, the
-# whole run warmup (W == T), a one-update run, a floor of 0 and above 0, all floors different. Short
-# schedules are asked at every step, and every schedule past its end.
-SCHEDULE_CASES = ((4, 7, 0.15), (1, 6, 0.125), (0, 9, 0.0), (10, 31, 0.25), (100, 2000, 0.1),
-                  (3, 4, 0.05), (5, 5, 0.2), (0, 1, 0.3))
+# (warmup_steps, decay_steps, total_steps, min_factor): W + D == T (no stable phase, the warmup +
+# cosine of notebook 01), stable phases of several updates, no warmup (W = 0), a one-step warmup,
+# no decay (D = 0), a one-step decay (D = 1), the whole run warmup (W == T), a constant factor
+# (W = D = 0), a one-update run, a floor of 0 and above 0, all floors different. Short schedules
+# are asked at every step, and every schedule past its end.
+SCHEDULE_CASES = ((4, 3, 7, 0.15), (1, 5, 6, 0.125), (0, 9, 9, 0.0), (3, 4, 12, 0.05), (4, 0, 9, 0.2),
+                  (0, 1, 5, 0.3), (5, 0, 5, 0.35), (2, 1, 8, 0.6), (0, 0, 3, 0.4), (0, 1, 1, 0.45),
+                  (10, 21, 31, 0.25), (100, 300, 2000, 0.1))
 SCHEDULE_ALL_STEPS = 40
+# Settings the spec rejects with a ValueError: W + D > T (also with W = 0), W < 0, D < 0. Each is
+# asked at the first step, the last and past the end (an answer that clamps before it checks
+# returns min_factor there).
+INVALID_CASES = ((3, 5, 7, 0.1), (0, 6, 5, 0.2), (-1, 2, 6, 0.1), (2, -1, 6, 0.3))
 
 
-def schedule_steps(warmup_steps, total_steps):
+def schedule_steps(warmup_steps, decay_steps, total_steps):
     """The steps asked of one schedule: all of a short one; of a long one, its edges; then, for
     both, the first steps past the end (t = T, T + 1) and one far past it.
 
-    The edges: the first steps, the last warmup step and the first decay steps (where the peak is
-    reached twice), the middle of the decay, and the last steps.
+    The edges: the first steps, the last warmup step and the first stable ones (where the peak is
+    reached), the last stable step and the first decay steps, the middle of the decay, and the
+    last steps.
     """
-    w, n = warmup_steps, total_steps
+    w, d, n = warmup_steps, decay_steps, total_steps
+    start = n - d
     if n <= SCHEDULE_ALL_STEPS:
         inside = set(range(n))
     else:
-        inside = {t for t in (0, 1, w - 1, w, w + 1, w + (n - w) // 2, n - 2, n - 1) if t >= 0}
+        inside = {t for t in (0, 1, w - 1, w, w + 1, start - 1, start, start + 1, start + d // 2, n - 2, n - 1)
+                  if t >= 0}
     return sorted(inside | {n, n + 1, 2 * n + 3})
+
+
+def invalid_steps(total_steps):
+    """The steps asked of a setting the spec rejects."""
+    return sorted({0, max(total_steps - 1, 0), total_steps + 1})
 
 
 def schedule_key(case, step):
     return f"case {case} step {step}"
 
 
+def invalid_key(case, step):
+    return f"invalid {case} step {step}"
+
+
 def gpt_step_schedule(fn):
-    """fn's factor at every asked step of every case, whatever earlier calls returned."""
+    """fn's factor at every asked step of every case, whatever earlier calls returned; then what it
+    does with settings it must reject (the record keeps the error's type and message)."""
     probe = Probe("gpt_step_schedule")
-    for index, (w, n, low) in enumerate(SCHEDULE_CASES):
-        for step in schedule_steps(w, n):
-            probe.call(schedule_key(index, step), fn, step, w, n, low)
+    for index, (w, d, n, low) in enumerate(SCHEDULE_CASES):
+        for step in schedule_steps(w, d, n):
+            probe.call(schedule_key(index, step), fn, step, w, d, n, low)
+    for index, (w, d, n, low) in enumerate(INVALID_CASES):
+        for step in invalid_steps(n):
+            probe.call(invalid_key(index, step), fn, step, w, d, n, low)
     return probe.record()
 
 
@@ -168,17 +191,17 @@ def sgd_setup(seed=STEP_SEED, device=DEVICE, resumed=False):
 
 
 # The real run: AdamW with two groups (the matrices, with weight decay and lr 1e-2; the rest, without
-# and lr 4e-3) on fixed batches, each group's lr its own lr times a warmup + cosine factor, clipping at
-# a max_norm that some updates exceed and others do not.
+# and lr 4e-3) on fixed batches, each group's lr its own lr times a warmup-stable-cosine factor
+# (4 warmup updates, 6 at the peak, a cosine over the last 10), clipping at a max_norm that some
+# updates exceed and others do not.
 GPT_RUN_STEPS, GPT_RUN_SEED, GPT_RUN_MAX_NORM = 20, 7, 0.85
 GPT_RUN_GROUP_LRS = (1e-2, 4e-3)
-GPT_RUN_SCHEDULE = (4, GPT_RUN_STEPS, 0.1)       # warmup_steps, total_steps, min_factor
+GPT_RUN_SCHEDULE = (4, 10, GPT_RUN_STEPS, 0.1)      # warmup_steps, decay_steps, total_steps, min_factor
 # The factor handed to train_step at each update: GPT_RUN_SCHEDULE's values, written out so that no
 # schedule formula lives where student code runs (the judge's tests check they agree).
-GPT_RUN_FACTORS = (0.25, 0.5, 0.75, 1.0, 1.0, 0.9913533761814537, 0.9657457896300791, 0.9241613255361454,
-                   0.8681980515339464, 0.800006604858821, 0.7222075445642904, 0.6377906449072578, 0.55,
-                   0.4622093550927423, 0.3777924554357096, 0.2999933951411791, 0.23180194846605365,
-                   0.1758386744638546, 0.13425421036992097, 0.10864662381854631)
+GPT_RUN_FACTORS = (0.25, 0.5, 0.75, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 0.9779754323328191,
+                   0.9140576474687263, 0.8145033635316129, 0.6890576474687263, 0.55, 0.41094235253127376,
+                   0.2854966364683872, 0.18594235253127372, 0.12202456766718092)
 
 
 def run_setup(device=DEVICE):

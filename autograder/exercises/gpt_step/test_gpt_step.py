@@ -12,69 +12,85 @@ from autograder.exercises import tampering
 from autograder.exercises.corpus import corpus_of, load
 from autograder.exercises.tampering import record_of, tampered_records
 
-REFERENCE_LR = load(corpus_of("gpt_step") / "correct" / "reference.py", "warmup_cosine_factor")
+REFERENCE_LR = load(corpus_of("gpt_step") / "correct" / "reference.py", "warmup_stable_cosine_factor")
 REFERENCE_STEP = load(corpus_of("gpt_step") / "correct" / "reference.py", "train_step")
 BUGGY_STEP = load(corpus_of("gpt_step") / "buggy" / "no_clipping.py", "train_step")
 
 
-def test_warmup_cosine_table_follows_the_spec():
-    table = dict(judges.warmup_cosine_table(4, 7, 0.1))
+def test_warmup_stable_cosine_table_follows_the_spec():
+    table = dict(judges.warmup_stable_cosine_table(4, 3, 7, 0.1))
     assert set(range(7)) | {7, 8} <= set(table), "a short schedule is checked at every step, and past its end"
-    assert table[0] == 1 / 4 and table[3] == table[4] == 1, "the peak at step W - 1 and again at W"
+    assert table[0] == 1 / 4 and table[3] == table[4] == 1, "W + D = T: the peak at step W - 1 and again at W"
     assert 0.1 < table[6] < table[5] < table[4]
     assert table[7] == table[8] == table[max(table)] == 0.1, "past the end: min_factor, held"
-    table = dict(judges.warmup_cosine_table(0, 9, 0.0))
+    table = dict(judges.warmup_stable_cosine_table(4, 6, 14, 0.1))      # the trace of the text
+    assert [table[t] for t in range(9)] == [0.25, 0.5, 0.75] + [1.0] * 6, "warmup, stable phase, the decay's first step"
+    assert table[11] == pytest.approx(0.55) and table[13] == pytest.approx(0.1603, abs=1e-4) and table[14] == 0.1
+    table = dict(judges.warmup_stable_cosine_table(0, 9, 9, 0.0))
     assert table[0] == 1 and 0 < table[8] < 0.05 and table[9] == 0, "no warmup: the cosine starts at step 0"
-    table = dict(judges.warmup_cosine_table(5, 5, 0.2))
-    assert [table[t] for t in range(5)] == [0.2, 0.4, 0.6, 0.8, 1.0] and table[5] == table[6] == 0.2, "W == T"
-    table = dict(judges.warmup_cosine_table(100, 2000, 0.1))
-    assert {0, 99, 100, 101, 1999, 2000, 2001} <= set(table) and len(table) < 20, "a long schedule: its edges"
-    assert table[99] == table[100] == 1 and table[1050] == pytest.approx(0.55)
+    table = dict(judges.warmup_stable_cosine_table(4, 0, 9, 0.2))
+    assert [table[t] for t in range(11)] == [0.25, 0.5, 0.75] + [1.0] * 6 + [0.2, 0.2], "D = 0: no decay"
+    table = dict(judges.warmup_stable_cosine_table(5, 0, 5, 0.35))
+    assert [table[t] for t in range(5)] == [0.2, 0.4, 0.6, 0.8, 1.0] and table[5] == table[6] == 0.35, "W == T"
+    table = dict(judges.warmup_stable_cosine_table(100, 300, 2000, 0.1))
+    assert {0, 99, 100, 101, 1699, 1700, 1701, 1850, 1999, 2000, 2001} <= set(table) and len(table) < 20, \
+        "a long schedule: its edges"
+    assert table[99] == table[100] == table[1699] == table[1700] == 1 and table[1850] == pytest.approx(0.55)
+    for w, d, n in ((3, 5, 7), (-1, 2, 6), (2, -1, 6)):
+        with pytest.raises(ValueError):
+            judges.warmup_stable_cosine(0, w, d, n, 0.1)
 
 
 def test_schedule_cases_cover_the_edges_and_defeat_hard_coded_values():
     cases = probes.SCHEDULE_CASES
-    assert {0, 1} <= {w for w, _, _ in cases}, "warmup_steps 0 and 1"
-    assert any(n == w + 1 for w, n, _ in cases), "a single decay step"
-    assert any(n == w > 0 for w, n, _ in cases), "the whole run is warmup (W == T)"
+    assert {0, 1} <= {w for w, *_ in cases} and {0, 1} <= {d for _, d, _, _ in cases}, "W and D of 0 and 1"
+    assert any(w + d == n and w > 0 and d > 1 for w, d, n, _ in cases), "warmup + cosine, no stable phase"
+    assert any(n - w - d >= 4 and w > 0 and d > 1 for w, d, n, _ in cases), "a stable phase of several updates"
+    assert any(n == w > 0 for w, _, n, _ in cases), "the whole run is warmup (W == T)"
+    assert any(w == d == 0 for w, d, _, _ in cases) and any(n == 1 for *_, n, _ in cases)
     assert any(low == 0 for *_, low in cases) and any(low > 0 for *_, low in cases)
-    assert any(n <= probes.SCHEDULE_ALL_STEPS for _, n, _ in cases) and any(n > probes.SCHEDULE_ALL_STEPS
-                                                                           for _, n, _ in cases)
-    assert all(any(t >= n for t in probes.schedule_steps(w, n)) for w, n, _ in cases), "every case past its end"
-    assert len({low for *_, low in cases}) == len(cases) and all(n >= w for w, n, _ in cases)
+    assert any(n <= probes.SCHEDULE_ALL_STEPS for _, _, n, _ in cases) and any(n > probes.SCHEDULE_ALL_STEPS
+                                                                              for _, _, n, _ in cases)
+    assert all(any(t >= n for t in probes.schedule_steps(w, d, n)) for w, d, n, _ in cases), "every case past its end"
+    assert len({low for *_, low in cases}) == len(cases) and all(0 <= w and 0 <= d and w + d <= n
+                                                                 for w, d, n, _ in cases)
+    invalid = probes.INVALID_CASES
+    assert any(w < 0 for w, *_ in invalid) and any(d < 0 for _, d, _, _ in invalid)
+    assert any(w >= 0 and d >= 0 and w + d > n for w, d, n, _ in invalid), "warmup and decay overlap"
+
+
+def _outcomes(factor, cases, steps):
+    """{(cases, case, step): what `factor` gives}, as the judge's evidence holds it (numbers as floats)."""
+    def outcome(step, case):
+        got = judges._outcome_of(factor, step, case)
+        return got if got is None or got == judges.INVALID else float(got)
+    return {(cases, index, step): outcome(step, case) for index, case in enumerate(cases) for step in steps(case)}
+
+
+def evidence_of(factor):
+    return {**_outcomes(factor, probes.SCHEDULE_CASES, lambda case: probes.schedule_steps(*case[:3])),
+            **_outcomes(factor, probes.INVALID_CASES, lambda case: probes.invalid_steps(case[2]))}
 
 
 def test_every_schedule_mistake_is_wrong_somewhere():
     """Each named mistake differs from the spec on some case, so its cause is never given to a right answer."""
+    right = evidence_of(judges.warmup_stable_cosine)
     for cause, wrong in judges.SCHEDULE_MISTAKES:
-        differs = False
-        for case in probes.SCHEDULE_CASES:
-            for step, expected in judges.warmup_cosine_table(*case):
-                try:
-                    differs |= not close(wrong(step, *case), expected, judges.LR_RTOL, judges.LR_ATOL)
-                except ArithmeticError:
-                    differs = True
-        assert differs, cause
+        theirs = evidence_of(wrong)
+        assert any(not (isinstance(a, float) and isinstance(b, float) and close(b, a, judges.LR_RTOL, judges.LR_ATOL))
+                   and a != b for a, b in ((right[k], theirs[k]) for k in right)), cause
 
 
 def test_the_schedule_diagnosis_names_a_cause_only_when_one_fits():
     """The spec itself fits no misconception; a mistake alone is named; two mistakes at once are not."""
-    def evidence_of(factor):
-        evidence = {}
-        for index, case in enumerate(probes.SCHEDULE_CASES):
-            for step in probes.schedule_steps(*case[:2]):
-                try:
-                    evidence[index, step] = factor(step, *case)
-                except ArithmeticError:
-                    evidence[index, step] = None
-        return evidence
-
-    assert judging.diagnose(judges.SCHEDULE_CATALOGUE, evidence_of(judges.warmup_cosine)) is None
-    zero_start, unclamped = judges.SCHEDULE_MISTAKES[0][1], judges._unclamped
+    assert judging.diagnose(judges.SCHEDULE_CATALOGUE, evidence_of(judges.warmup_stable_cosine)) is None
+    zero_start, unclamped = judges.SCHEDULE_MISTAKES[0][1], judges._with(past=judges._unclamped)
     assert judging.diagnose(judges.SCHEDULE_CATALOGUE, evidence_of(zero_start)) == judges.ZERO_START
+    for cause, wrong in judges.SCHEDULE_MISTAKES:
+        assert judging.diagnose(judges.SCHEDULE_CATALOGUE, evidence_of(wrong)) == cause, cause
 
-    def both(t, w, n, low):
-        return unclamped(t, w, n, low) if t >= n else zero_start(t, w, n, low)
+    def both(t, w, d, n, low):
+        return unclamped(t, w, d, n, low) if t >= n else zero_start(t, w, d, n, low)
     assert judging.diagnose(judges.SCHEDULE_CATALOGUE, evidence_of(both)) is None
 
 

@@ -1,12 +1,17 @@
 # buggy: treats min_factor as an lr and the factor as peak * (...): returns the lr for an assumed peak of 3e-4
 # expect: no cause
 # fails: gpt_step_schedule
-def warmup_cosine_factor(step, warmup_steps, total_steps, min_factor, peak_lr=3e-4):
+def warmup_stable_cosine_factor(step, warmup_steps, decay_steps, total_steps, min_factor, peak_lr=3e-4):
+    if warmup_steps < 0 or decay_steps < 0 or warmup_steps + decay_steps > total_steps:
+        raise ValueError(f"need warmup_steps >= 0, decay_steps >= 0 and warmup_steps + decay_steps <= total_steps, "
+                         f"got {warmup_steps}, {decay_steps}, {total_steps}")
     if step >= total_steps:
         return min_factor
     if step < warmup_steps:
         return peak_lr * (step + 1) / warmup_steps
-    progress = (step - warmup_steps) / (total_steps - warmup_steps)
+    if step < total_steps - decay_steps:
+        return peak_lr
+    progress = (step - (total_steps - decay_steps)) / decay_steps
     return min_factor + 0.5 * (peak_lr - min_factor) * (1 + math.cos(math.pi * progress))
 
 

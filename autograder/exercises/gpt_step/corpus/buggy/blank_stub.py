@@ -1,7 +1,7 @@
 # buggy: the unanswered nbgrader stub
 # expect: not answered yet
 # fails: gpt_step_schedule, gpt_step_train
-def warmup_cosine_factor(step, warmup_steps, total_steps, min_factor):
+def warmup_stable_cosine_factor(step, warmup_steps, decay_steps, total_steps, min_factor):
     """The factor that multiplies each param group's initial lr at update `step` (0-based)."""
     # YOUR CODE HERE
     raise NotImplementedError()

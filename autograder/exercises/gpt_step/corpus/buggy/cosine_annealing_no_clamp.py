@@ -1,10 +1,15 @@
-# buggy: the CosineAnnealingLR picture: no clamp, so past T the cosine climbs back (and W == T divides by zero there)
+# buggy: the CosineAnnealingLR picture: no clamp, so past T the cosine climbs back (and D = 0 divides by zero there)
 # expect: the cosine goes on and climbs back
 # fails: gpt_step_schedule
-def warmup_cosine_factor(step, warmup_steps, total_steps, min_factor):
+def warmup_stable_cosine_factor(step, warmup_steps, decay_steps, total_steps, min_factor):
+    if warmup_steps < 0 or decay_steps < 0 or warmup_steps + decay_steps > total_steps:
+        raise ValueError(f"need warmup_steps >= 0, decay_steps >= 0 and warmup_steps + decay_steps <= total_steps, "
+                         f"got {warmup_steps}, {decay_steps}, {total_steps}")
     if step < warmup_steps:
         return (step + 1) / warmup_steps
-    t_cur, t_max = step - warmup_steps, total_steps - warmup_steps
+    if step < total_steps - decay_steps:
+        return 1.0
+    t_cur, t_max = step - (total_steps - decay_steps), decay_steps
     return min_factor + (1 - min_factor) * (1 + math.cos(math.pi * t_cur / t_max)) / 2
 
 

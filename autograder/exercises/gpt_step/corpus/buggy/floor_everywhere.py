@@ -1,13 +1,18 @@
 # buggy: max(min_factor, ...) around the whole schedule, so the first warmup updates are lifted to min_factor
 # expect: held at min_factor or more
 # fails: gpt_step_schedule
-def warmup_cosine_factor(step, warmup_steps, total_steps, min_factor):
+def warmup_stable_cosine_factor(step, warmup_steps, decay_steps, total_steps, min_factor):
+    if warmup_steps < 0 or decay_steps < 0 or warmup_steps + decay_steps > total_steps:
+        raise ValueError(f"need warmup_steps >= 0, decay_steps >= 0 and warmup_steps + decay_steps <= total_steps, "
+                         f"got {warmup_steps}, {decay_steps}, {total_steps}")
     if step >= total_steps:
         factor = min_factor
     elif step < warmup_steps:
         factor = (step + 1) / warmup_steps
+    elif step < total_steps - decay_steps:
+        factor = 1.0
     else:
-        progress = (step - warmup_steps) / (total_steps - warmup_steps)
+        progress = (step - (total_steps - decay_steps)) / decay_steps
         factor = min_factor + 0.5 * (1 - min_factor) * (1 + math.cos(math.pi * progress))
     return max(min_factor, factor)
 

@@ -1,7 +1,10 @@
-# buggy: Hugging Face's get_cosine_schedule_with_warmup, floor added: warmup t/W from 0, and past the end the cosine climbs back (max(1, T - W) even makes W == T restart at 1)
+# buggy: Hugging Face's get_cosine_schedule_with_warmup, floor added, decay_steps unused: warmup t/W from 0, no stable phase, and past the end the cosine climbs back
 # expect: no cause
 # fails: gpt_step_schedule
-def warmup_cosine_factor(step, warmup_steps, total_steps, min_factor, num_cycles=0.5):
+def warmup_stable_cosine_factor(step, warmup_steps, decay_steps, total_steps, min_factor, num_cycles=0.5):
+    if warmup_steps < 0 or decay_steps < 0 or warmup_steps + decay_steps > total_steps:
+        raise ValueError(f"need warmup_steps >= 0, decay_steps >= 0 and warmup_steps + decay_steps <= total_steps, "
+                         f"got {warmup_steps}, {decay_steps}, {total_steps}")
     if step < warmup_steps:
         return float(step) / float(max(1, warmup_steps))
     progress = float(step - warmup_steps) / float(max(1, total_steps - warmup_steps))

@@ -1,12 +1,17 @@
-# buggy: Hugging Face's cosine-with-min-lr-rate lambda with a clamp added past the end; its warmup is t/W (update 0 gets factor 0)
+# buggy: Hugging Face's cosine-with-min-lr-rate lambda, with a stable phase and a clamp past the end added; its warmup is t/W (update 0 gets factor 0)
 # expect: the warmup starts at 0
 # fails: gpt_step_schedule
-def warmup_cosine_factor(step, warmup_steps, total_steps, min_factor):
+def warmup_stable_cosine_factor(step, warmup_steps, decay_steps, total_steps, min_factor):
+    if warmup_steps < 0 or decay_steps < 0 or warmup_steps + decay_steps > total_steps:
+        raise ValueError(f"need warmup_steps >= 0, decay_steps >= 0 and warmup_steps + decay_steps <= total_steps, "
+                         f"got {warmup_steps}, {decay_steps}, {total_steps}")
     if step >= total_steps:
         return min_factor
     if step < warmup_steps:
         return float(step) / float(max(1, warmup_steps))
-    progress = float(step - warmup_steps) / float(max(1, total_steps - warmup_steps))
+    if step < total_steps - decay_steps:
+        return 1.0
+    progress = float(step - (total_steps - decay_steps)) / float(max(1, decay_steps))
     factor = 0.5 * (1.0 + math.cos(math.pi * 2.0 * 0.5 * progress))
     return factor * (1.0 - min_factor) + min_factor
 

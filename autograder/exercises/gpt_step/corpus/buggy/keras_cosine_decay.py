@@ -1,11 +1,16 @@
-# buggy: Keras CosineDecay with warmup: a warmup from 0 (step / warmup_steps), and decay_steps = T - W = 0 divides by zero when W == T
+# buggy: Keras CosineDecay with warmup and a hold: a warmup from 0 (step / warmup_steps), and decay_steps = 0 divides 0 by 0 from t = T on
 # expect: no cause
 # fails: gpt_step_schedule
-def warmup_cosine_factor(step, warmup_steps, total_steps, alpha):
+def warmup_stable_cosine_factor(step, warmup_steps, decay_steps, total_steps, alpha):
+    if warmup_steps < 0 or decay_steps < 0 or warmup_steps + decay_steps > total_steps:
+        raise ValueError(f"need warmup_steps >= 0, decay_steps >= 0 and warmup_steps + decay_steps <= total_steps, "
+                         f"got {warmup_steps}, {decay_steps}, {total_steps}")
     if step < warmup_steps:
         return step / warmup_steps
-    decay_steps = total_steps - warmup_steps
-    step = min(step - warmup_steps, decay_steps)
+    hold = total_steps - decay_steps
+    if step < hold:
+        return 1.0
+    step = min(step - hold, decay_steps)
     cosine_decay = 0.5 * (1.0 + math.cos(math.pi * step / decay_steps))
     return (1 - alpha) * cosine_decay + alpha
 

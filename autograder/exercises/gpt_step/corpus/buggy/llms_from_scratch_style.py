@@ -1,12 +1,17 @@
-# buggy: the book's loop turned into a factor: warmup from min_factor in steps of (1 - min_factor) / W starting at step 0, and no clamp past the end
+# buggy: the book's loop turned into a factor, with a stable phase: warmup from min_factor in steps of (1 - min_factor) / W starting at step 0, and no clamp past the end
 # expect: no cause
 # fails: gpt_step_schedule
-def warmup_cosine_factor(step, warmup_steps, total_steps, min_factor):
+def warmup_stable_cosine_factor(step, warmup_steps, decay_steps, total_steps, min_factor):
+    if warmup_steps < 0 or decay_steps < 0 or warmup_steps + decay_steps > total_steps:
+        raise ValueError(f"need warmup_steps >= 0, decay_steps >= 0 and warmup_steps + decay_steps <= total_steps, "
+                         f"got {warmup_steps}, {decay_steps}, {total_steps}")
     initial, peak = min_factor, 1.0
     if step < warmup_steps:
         lr_increment = (peak - initial) / warmup_steps
         return initial + step * lr_increment
-    progress = (step - warmup_steps) / (total_steps - warmup_steps)
+    if step < total_steps - decay_steps:
+        return peak
+    progress = (step - (total_steps - decay_steps)) / decay_steps
     return min_factor + (peak - min_factor) * 0.5 * (1 + math.cos(math.pi * progress))
 
 

@@ -1,15 +1,20 @@
-# buggy: nanoGPT's get_lr as a factor: warmup (it + 1) / (warmup_iters + 1), and `it > lr_decay_iters` lets W == T divide 0 by 0 at t = T
+# buggy: nanoGPT's get_lr as a factor, with a stable phase: warmup (it + 1) / (warmup_iters + 1), and `it > max_iters` lets decay_steps = 0 divide 0 by 0 at t = T
 # expect: no cause
 # fails: gpt_step_schedule
-def warmup_cosine_factor(it, warmup_iters, lr_decay_iters, min_factor):
+def warmup_stable_cosine_factor(it, warmup_iters, decay_iters, max_iters, min_factor):
+    if warmup_iters < 0 or decay_iters < 0 or warmup_iters + decay_iters > max_iters:
+        raise ValueError(f"bad warmup_steps={warmup_iters}, decay_steps={decay_iters}, total_steps={max_iters}")
     # 1) linear warmup for warmup_iters steps
     if it < warmup_iters:
         return (it + 1) / (warmup_iters + 1)
-    # 2) if it > lr_decay_iters, return min learning rate
-    if it > lr_decay_iters:
+    # 2) if it > max_iters, return min learning rate
+    if it > max_iters:
         return min_factor
-    # 3) in between, use cosine decay down to min learning rate
-    decay_ratio = (it - warmup_iters) / (lr_decay_iters - warmup_iters)
+    # 3) the stable phase, then cosine decay down to min learning rate
+    decay_start = max_iters - decay_iters
+    if it < decay_start:
+        return 1.0
+    decay_ratio = (it - decay_start) / decay_iters
     assert 0 <= decay_ratio <= 1
     coeff = 0.5 * (1.0 + math.cos(math.pi * decay_ratio))
     return min_factor + coeff * (1.0 - min_factor)

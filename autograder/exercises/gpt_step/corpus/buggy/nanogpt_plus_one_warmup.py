@@ -1,12 +1,17 @@
 # buggy: nanoGPT's warmup (it + 1) / (warmup_iters + 1), the rest as the spec (clamp with >=)
 # expect: nanoGPT's convention
 # fails: gpt_step_schedule
-def warmup_cosine_factor(it, warmup_iters, lr_decay_iters, min_factor):
-    if it >= lr_decay_iters:
+def warmup_stable_cosine_factor(it, warmup_iters, decay_iters, max_iters, min_factor):
+    if warmup_iters < 0 or decay_iters < 0 or warmup_iters + decay_iters > max_iters:
+        raise ValueError(f"bad warmup_steps={warmup_iters}, decay_steps={decay_iters}, total_steps={max_iters}")
+    if it >= max_iters:
         return min_factor
     if it < warmup_iters:
         return (it + 1) / (warmup_iters + 1)
-    decay_ratio = (it - warmup_iters) / (lr_decay_iters - warmup_iters)
+    decay_start = max_iters - decay_iters
+    if it < decay_start:
+        return 1.0
+    decay_ratio = (it - decay_start) / decay_iters
     coeff = 0.5 * (1.0 + math.cos(math.pi * decay_ratio))
     return min_factor + coeff * (1.0 - min_factor)
 

@@ -1,11 +1,15 @@
-# buggy: timm's CosineLRScheduler with warmup_prefix=False: the cosine's progress counts from step 0 (t / t_initial), not from the end of the warmup
+# buggy: timm's CosineLRScheduler with warmup_prefix=False, a stable phase added: the cosine's progress counts from step 0 (t / t_initial), not from the start of the decay
 # expect: counts from step 0
 # fails: gpt_step_schedule
-def warmup_cosine_factor(t, warmup_t, t_initial, lr_min):
+def warmup_stable_cosine_factor(t, warmup_t, decay_t, t_initial, lr_min):
+    if warmup_t < 0 or decay_t < 0 or warmup_t + decay_t > t_initial:
+        raise ValueError(f"bad warmup_steps={warmup_t}, decay_steps={decay_t}, total_steps={t_initial}")
     if t < warmup_t:
         return (t + 1) / warmup_t
     if t >= t_initial:
         return lr_min
+    if t < t_initial - decay_t:
+        return 1.0
     return lr_min + 0.5 * (1.0 - lr_min) * (1 + math.cos(math.pi * t / t_initial))
 
 

@@ -1,14 +1,18 @@
-# buggy: timm's CosineLRScheduler with warmup_lr_init = min_factor and warmup_prefix=True: the warmup starts at min_factor at step 0
+# buggy: timm's CosineLRScheduler with warmup_lr_init = min_factor and warmup_prefix=True, a stable phase added: the warmup starts at min_factor at step 0
 # expect: ramps up from min_factor and starts there
 # fails: gpt_step_schedule
-def warmup_cosine_factor(t, warmup_t, t_initial, lr_min):
+def warmup_stable_cosine_factor(t, warmup_t, decay_t, t_initial, lr_min):
+    if warmup_t < 0 or decay_t < 0 or warmup_t + decay_t > t_initial:
+        raise ValueError(f"bad warmup_steps={warmup_t}, decay_steps={decay_t}, total_steps={t_initial}")
     warmup_lr_init = lr_min
     if t < warmup_t:
         warmup_step = (1.0 - warmup_lr_init) / warmup_t
         return warmup_lr_init + t * warmup_step
     if t >= t_initial:
         return lr_min
-    t_curr, t_i = t - warmup_t, t_initial - warmup_t
+    if t < t_initial - decay_t:
+        return 1.0
+    t_curr, t_i = t - (t_initial - decay_t), decay_t
     return lr_min + 0.5 * (1.0 - lr_min) * (1 + math.cos(math.pi * t_curr / t_i))
 
 

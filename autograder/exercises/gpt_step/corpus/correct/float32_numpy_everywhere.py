@@ -1,11 +1,16 @@
 # correct: float32 throughout: np.float32 factor, np.float32 returns from train_step, clipping by hand
-def warmup_cosine_factor(step, warmup_steps, total_steps, min_factor):
+def warmup_stable_cosine_factor(step, warmup_steps, decay_steps, total_steps, min_factor):
+    if warmup_steps < 0 or decay_steps < 0 or warmup_steps + decay_steps > total_steps:
+        raise ValueError(f"need warmup_steps >= 0, decay_steps >= 0 and warmup_steps + decay_steps <= total_steps, "
+                         f"got {warmup_steps}, {decay_steps}, {total_steps}")
     low = np.float32(min_factor)
     if step >= total_steps:
         return low
     if step < warmup_steps:
         return np.float32(step + 1) / np.float32(warmup_steps)
-    progress = np.float32(step - warmup_steps) / np.float32(total_steps - warmup_steps)
+    if step < total_steps - decay_steps:
+        return np.float32(1)
+    progress = np.float32(step - (total_steps - decay_steps)) / np.float32(decay_steps)
     return low + np.float32(0.5) * (np.float32(1) - low) * (np.float32(1) + np.cos(np.float32(np.pi) * progress))
 
 

@@ -1,11 +1,16 @@
 # correct: the factor in float32 torch tensors (torch.cos), returned as a 0-d float32 tensor
-def warmup_cosine_factor(step, warmup_steps, total_steps, min_factor):
+def warmup_stable_cosine_factor(step, warmup_steps, decay_steps, total_steps, min_factor):
+    if warmup_steps < 0 or decay_steps < 0 or warmup_steps + decay_steps > total_steps:
+        raise ValueError(f"need warmup_steps >= 0, decay_steps >= 0 and warmup_steps + decay_steps <= total_steps, "
+                         f"got {warmup_steps}, {decay_steps}, {total_steps}")
     low = torch.tensor(min_factor, dtype=torch.float32)
     if step >= total_steps:
         return low
     if step < warmup_steps:
         return torch.tensor((step + 1) / warmup_steps, dtype=torch.float32)
-    progress = torch.tensor((step - warmup_steps) / (total_steps - warmup_steps), dtype=torch.float32)
+    if step < total_steps - decay_steps:
+        return torch.ones((), dtype=torch.float32)
+    progress = torch.tensor((step - (total_steps - decay_steps)) / decay_steps, dtype=torch.float32)
     return low + 0.5 * (1 - low) * (1 + torch.cos(math.pi * progress))
 
 

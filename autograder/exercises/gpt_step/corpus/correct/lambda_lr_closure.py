@@ -1,20 +1,26 @@
-# correct: a LambdaLR-style lambda built by a factory; the function returns the lambda's value
-def make_lr_lambda(warmup_steps, total_steps, min_factor):
-    decay_steps = max(1, total_steps - warmup_steps)
+# correct: a LambdaLR-style lambda built by a factory that checks the settings; the function returns the lambda's value
+def make_lr_lambda(warmup_steps, decay_steps, total_steps, min_factor):
+    if warmup_steps < 0 or decay_steps < 0:
+        raise ValueError("warmup_steps and decay_steps must not be negative")
+    if warmup_steps + decay_steps > total_steps:
+        raise ValueError("warmup_steps + decay_steps must not exceed total_steps")
+    decay_start = total_steps - decay_steps
 
     def lr_lambda(step):
         if step >= total_steps:
             return min_factor
         if warmup_steps > 0 and step < warmup_steps:
             return (step + 1) / warmup_steps
-        cosine = 0.5 * (1.0 + math.cos(math.pi * (step - warmup_steps) / decay_steps))
+        if step < decay_start:
+            return 1.0
+        cosine = 0.5 * (1.0 + math.cos(math.pi * (step - decay_start) / decay_steps))
         return min_factor + (1.0 - min_factor) * cosine
 
     return lr_lambda
 
 
-def warmup_cosine_factor(step, warmup_steps, total_steps, min_factor):
-    return make_lr_lambda(warmup_steps, total_steps, min_factor)(step)
+def warmup_stable_cosine_factor(step, warmup_steps, decay_steps, total_steps, min_factor):
+    return make_lr_lambda(warmup_steps, decay_steps, total_steps, min_factor)(step)
 
 
 def train_step(model, optimizer, inputs, targets, lr_factor, max_norm):

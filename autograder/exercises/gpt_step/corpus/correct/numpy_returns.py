@@ -1,11 +1,16 @@
-# correct: train_step returns 0-d numpy arrays; the factor with a decay_steps variable
-def warmup_cosine_factor(step, warmup_steps, total_steps, min_factor):
+# correct: train_step returns 0-d numpy arrays; the factor with a decay_start variable
+def warmup_stable_cosine_factor(step, warmup_steps, decay_steps, total_steps, min_factor):
+    if warmup_steps < 0 or decay_steps < 0 or warmup_steps + decay_steps > total_steps:
+        raise ValueError(f"need warmup_steps >= 0, decay_steps >= 0 and warmup_steps + decay_steps <= total_steps, "
+                         f"got {warmup_steps}, {decay_steps}, {total_steps}")
     if step >= total_steps:
         return min_factor
     if step < warmup_steps:
         return (step + 1) / warmup_steps
-    decay_steps = total_steps - warmup_steps
-    cosine = 0.5 * (1 + math.cos(math.pi * (step - warmup_steps) / decay_steps))
+    decay_start = total_steps - decay_steps
+    if step < decay_start:
+        return 1.0
+    cosine = 0.5 * (1 + math.cos(math.pi * (step - decay_start) / decay_steps))
     return min_factor + (1 - min_factor) * cosine
 
 

@@ -1,10 +1,15 @@
-# correct: numpy (np.cos, np.pi, np.clip on the progress), W == T handled by the clamp first, returned as float
-def warmup_cosine_factor(step, warmup_steps, total_steps, min_factor):
+# correct: numpy (np.cos, np.pi, np.clip on the progress), D = 0 never reaches the division, returned as float
+def warmup_stable_cosine_factor(step, warmup_steps, decay_steps, total_steps, min_factor):
+    if warmup_steps < 0 or decay_steps < 0 or warmup_steps + decay_steps > total_steps:
+        raise ValueError(f"need warmup_steps >= 0, decay_steps >= 0 and warmup_steps + decay_steps <= total_steps, "
+                         f"got {warmup_steps}, {decay_steps}, {total_steps}")
     if step >= total_steps:
         return float(min_factor)
     if step < warmup_steps:
         return float((step + 1) / warmup_steps)
-    progress = np.clip((step - warmup_steps) / (total_steps - warmup_steps), 0.0, 1.0)
+    if step < total_steps - decay_steps:
+        return 1.0
+    progress = np.clip((step - (total_steps - decay_steps)) / decay_steps, 0.0, 1.0)
     return float(min_factor + (1 - min_factor) * 0.5 * (1 + np.cos(np.pi * progress)))
 
 

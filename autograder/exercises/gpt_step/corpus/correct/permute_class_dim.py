@@ -1,10 +1,15 @@
 # correct: cross_entropy on (batch, vocab, context) logits via permute(0, 2, 1)
-def warmup_cosine_factor(step, warmup_steps, total_steps, min_factor):
+def warmup_stable_cosine_factor(step, warmup_steps, decay_steps, total_steps, min_factor):
+    if warmup_steps < 0 or decay_steps < 0 or warmup_steps + decay_steps > total_steps:
+        raise ValueError(f"need warmup_steps >= 0, decay_steps >= 0 and warmup_steps + decay_steps <= total_steps, "
+                         f"got {warmup_steps}, {decay_steps}, {total_steps}")
     if step >= total_steps:
         return min_factor
     if step < warmup_steps:
         return (step + 1) / warmup_steps
-    progress = (step - warmup_steps) / (total_steps - warmup_steps)
+    if step < total_steps - decay_steps:
+        return 1.0
+    progress = (step - (total_steps - decay_steps)) / decay_steps
     return min_factor + 0.5 * (1 - min_factor) * (1 + math.cos(math.pi * progress))
 
 

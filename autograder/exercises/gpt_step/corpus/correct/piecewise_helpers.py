@@ -1,4 +1,12 @@
-# correct: the factor from helpers (ramp, cosine) and a clamped step; progress never divides when T == W
+# correct: the factor from helpers (a settings check, ramp, cosine) and a clamped step; nothing divides by D = 0
+def check_settings(warmup_steps, decay_steps, total_steps):
+    for name, value in (("warmup_steps", warmup_steps), ("decay_steps", decay_steps)):
+        if value < 0:
+            raise ValueError(f"{name} must be >= 0, got {value}")
+    if warmup_steps + decay_steps > total_steps:
+        raise ValueError(f"warmup_steps + decay_steps = {warmup_steps + decay_steps} > total_steps = {total_steps}")
+
+
 def linear_ramp(step, warmup_steps):
     return (step + 1) / warmup_steps
 
@@ -7,13 +15,16 @@ def half_cosine(progress, floor):
     return floor + (1 - floor) * (1 + math.cos(math.pi * progress)) / 2
 
 
-def warmup_cosine_factor(step, warmup_steps, total_steps, min_factor):
+def warmup_stable_cosine_factor(step, warmup_steps, decay_steps, total_steps, min_factor):
+    check_settings(warmup_steps, decay_steps, total_steps)
     step = min(step, total_steps)
     if step == total_steps:
         return min_factor
     if step < warmup_steps:
         return linear_ramp(step, warmup_steps)
-    return half_cosine((step - warmup_steps) / (total_steps - warmup_steps), min_factor)
+    if step < total_steps - decay_steps:
+        return 1.0
+    return half_cosine((step - (total_steps - decay_steps)) / decay_steps, min_factor)
 
 
 def train_step(model, optimizer, inputs, targets, lr_factor, max_norm):

@@ -1,10 +1,15 @@
 # correct: torch.cos on a float64 tensor; the factor comes back as a 0-d tensor; float() returns
-def warmup_cosine_factor(step, warmup_steps, total_steps, min_factor):
+def warmup_stable_cosine_factor(step, warmup_steps, decay_steps, total_steps, min_factor):
+    if warmup_steps < 0 or decay_steps < 0 or warmup_steps + decay_steps > total_steps:
+        raise ValueError(f"need warmup_steps >= 0, decay_steps >= 0 and warmup_steps + decay_steps <= total_steps, "
+                         f"got {warmup_steps}, {decay_steps}, {total_steps}")
     if step >= total_steps:
         return torch.tensor(min_factor, dtype=torch.float64)
     if step < warmup_steps:
         return torch.tensor((step + 1) / warmup_steps)
-    progress = torch.tensor((step - warmup_steps) / (total_steps - warmup_steps), dtype=torch.float64)
+    if step < total_steps - decay_steps:
+        return torch.tensor(1.0, dtype=torch.float64)
+    progress = torch.tensor((step - (total_steps - decay_steps)) / decay_steps, dtype=torch.float64)
     return min_factor + 0.5 * (1 - min_factor) * (1 + torch.cos(math.pi * progress))
 
 
