@@ -44,6 +44,10 @@ def shard(text):
 
 def grade_command(args):
     """`grade`; a fault of the machine (full disk, read-only OUT) in one line, exit 2."""
+    if not os.path.isdir(args.submissions):     # said before the grader's imports (torch: 2 s)
+        print(f"cannot grade: the submissions folder {args.submissions} does not exist (or is "
+              f"not a folder)", file=sys.stderr)
+        return 2
     from .grade import resource_problem
 
     try:
@@ -60,10 +64,6 @@ def grade_class(args):
     from .grade import ClassGrader, OutInUse, print_table
     from .trust import KeyFileError
 
-    if not os.path.isdir(args.submissions):
-        print(f"cannot grade: the submissions folder {args.submissions} does not exist (or is "
-              f"not a folder)", file=sys.stderr)
-        return 2
     grader = ClassGrader(args.out, jobs=args.jobs, force=args.force, progress=not args.quiet,
                          shard=args.shard, key=args.key, warm=not args.cold_kernels,
                          limits=from_args(args))
