@@ -236,7 +236,7 @@ def _fits(wrong):
     def fits(evidence):
         for (cases, index, step), got in evidence.items():
             expected = _outcome_of(wrong, step, cases[index])
-            if isinstance(expected, float) or isinstance(expected, int):
+            if isinstance(expected, (int, float)):
                 if not isinstance(got, float) or not close(got, expected, LR_RTOL, LR_ATOL):
                     return False
             elif got != expected:
@@ -248,16 +248,20 @@ def _fits(wrong):
 SCHEDULE_CATALOGUE = tuple(Misconception(cause, _fits(wrong)) for cause, wrong in SCHEDULE_MISTAKES)
 
 
+def asked_calls():
+    """(cases, case index, step, record key) of every call the probe makes, in its order."""
+    return ([(SCHEDULE_CASES, index, step, schedule_key(index, step))
+             for index, case in enumerate(SCHEDULE_CASES) for step in schedule_steps(*case[:3])]
+            + [(INVALID_CASES, index, step, invalid_key(index, step))
+               for index, case in enumerate(INVALID_CASES) for step in invalid_steps(case[2])])
+
+
 def _schedule_evidence(record):
     """{(cases, case, step): the recorded factor, INVALID where the call raised ValueError, None
     where it raised something else}; None when some call returned no number at all (then nothing
     is diagnosed)."""
     evidence = {}
-    asked = [(SCHEDULE_CASES, index, step, schedule_key(index, step))
-             for index, case in enumerate(SCHEDULE_CASES) for step in schedule_steps(*case[:3])]
-    asked += [(INVALID_CASES, index, step, invalid_key(index, step))
-              for index, case in enumerate(INVALID_CASES) for step in invalid_steps(case[2])]
-    for cases, index, step, key in asked:
+    for cases, index, step, key in asked_calls():
         if record.failed(key) is not None:
             evidence[cases, index, step] = INVALID if record.error_type(key) == "ValueError" else None
             continue

@@ -59,26 +59,20 @@ def test_schedule_cases_cover_the_edges_and_defeat_hard_coded_values():
     assert any(w >= 0 and d >= 0 and w + d > n for w, d, n, _ in invalid), "warmup and decay overlap"
 
 
-def _outcomes(factor, cases, steps):
-    """{(cases, case, step): what `factor` gives}, as the judge's evidence holds it (numbers as floats)."""
+def evidence_of(factor):
+    """{(cases, case, step): what `factor` gives} for every call the probe makes, as the judge's
+    evidence holds it (numbers as floats, as a record gives them)."""
     def outcome(step, case):
         got = judges._outcome_of(factor, step, case)
         return got if got is None or got == judges.INVALID else float(got)
-    return {(cases, index, step): outcome(step, case) for index, case in enumerate(cases) for step in steps(case)}
-
-
-def evidence_of(factor):
-    return {**_outcomes(factor, probes.SCHEDULE_CASES, lambda case: probes.schedule_steps(*case[:3])),
-            **_outcomes(factor, probes.INVALID_CASES, lambda case: probes.invalid_steps(case[2]))}
+    return {(cases, index, step): outcome(step, cases[index]) for cases, index, step, _ in judges.asked_calls()}
 
 
 def test_every_schedule_mistake_is_wrong_somewhere():
     """Each named mistake differs from the spec on some case, so its cause is never given to a right answer."""
     right = evidence_of(judges.warmup_stable_cosine)
-    for cause, wrong in judges.SCHEDULE_MISTAKES:
-        theirs = evidence_of(wrong)
-        assert any(not (isinstance(a, float) and isinstance(b, float) and close(b, a, judges.LR_RTOL, judges.LR_ATOL))
-                   and a != b for a, b in ((right[k], theirs[k]) for k in right)), cause
+    for misconception in judges.SCHEDULE_CATALOGUE:
+        assert not misconception.fits(right), misconception.cause
 
 
 def test_the_schedule_diagnosis_names_a_cause_only_when_one_fits():
