@@ -187,6 +187,8 @@ class CappedClient(NotebookClient):
         `record_chars`. Past it the cell is marked overflowed and fails: dropping records silently
         would let a flood of forged ones push the genuine record out. One too deep or too large to
         serialise is dropped (the genuine probe's never is)."""
+        if cell_index in self.overflowed:       # the cell fails already: no record counts
+            return
         try:
             text = json.dumps(record, sort_keys=True)
         except (ValueError, TypeError, RecursionError):
