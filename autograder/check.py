@@ -13,14 +13,9 @@ import tempfile
 from pathlib import Path
 
 from .course import assignment_ids
-from .discover import discover
-from .execute import Limits
+from .limits import Limits
 from .printable import one_line
-from .settle import settle
 from .submission import UnreadableNotebook, read_cells
-from .supervise import Job, Supervisor, warming
-from .trust import Signer
-from .workspace import Workspace
 
 PASS, FAIL, UNGRADABLE = 0, 1, 2
 STUDENT = "student"
@@ -83,6 +78,13 @@ def grade_alone(path, assignment, limits, work):
     """The Result (results.Result) of the notebook `path`, graded as `grade` grades it, in a class
     of one student in the folder `work`: the same course, sandbox, worker, judge and gradebook,
     without what a class needs besides (signed results, grades.csv, progress)."""
+    # Imported here, not above: a missing or broken notebook is refused without torch (2 s).
+    from .discover import discover
+    from .settle import settle
+    from .supervise import Job, Supervisor, warming
+    from .trust import Signer
+    from .workspace import Workspace
+
     folder = work / "submissions" / STUDENT / assignment
     folder.mkdir(parents=True)
     shutil.copyfile(path, folder / path.name)
