@@ -203,8 +203,8 @@ def breakdown(graded, work, warm, runs):
     """Where one submission's seconds go, in the grading process itself (so each phase can be
     timed): kernel start, the first cell (imports), the other cells, the judge, the page, and the
     rest (reading and rebuilding the notebook). Median over `runs` runs of each assignment's
-    reference answers; also the median of the checks' own compute: the cells (the answers and
-    the probes that call them, in the kernel) and the judge (in the grader)."""
+    reference answers; also, per assignment, the median of the checks' own compute: the cells
+    (the answers and the probes that call them, in the kernel) and the judge (in the grader)."""
     from .demo import with_answers
     from .execute import Limits
     from .grade import ClassGrader
@@ -216,7 +216,7 @@ def breakdown(graded, work, warm, runs):
     template = start_template(Limits(), warm)
     if template is not None:
         template.wait_ready()
-    samples, floors = {phase: [] for phase in PHASES}, []
+    samples, floors = {phase: [] for phase in PHASES}, {stem: [] for stem in graded}
     try:
         for stem in graded:
             path = Path(work) / "phases-submissions" / f"{stem}.ipynb"
@@ -237,12 +237,12 @@ def breakdown(graded, work, warm, runs):
                 parts["other"] = total - sum(parts.values())
                 for phase in PHASES:
                     samples[phase].append(parts[phase])
-                floors.append(sum(cells) + seconds["judge"])
+                floors[stem].append(sum(cells) + seconds["judge"])
     finally:
         if template is not None:
             template.close()
     return {phase: statistics.median(values) for phase, values in samples.items()}, \
-        statistics.median(floors)
+        {stem: statistics.median(values) for stem, values in floors.items()}
 
 
 def round_trip():
@@ -268,7 +268,11 @@ def bench_grading(students, jobs, runs):
         per_submission_cpu = marginal_cpu(submissions, doubled, work, jobs, count)
         cold_phases, _ = breakdown(graded, work, False, runs)
         warm_phases, checks_seconds = breakdown(graded, work, True, runs)
-        floor_seconds = checks_seconds + round_trip()
+        trip = round_trip()
+    # The class holds each assignment equally often: its floor is the mean of theirs, as its
+    # per-submission CPU is the mean over its submissions.
+    floors = {stem: seconds + trip for stem, seconds in checks_seconds.items()}
+    floor_seconds = statistics.mean(floors.values())
     full = lambda scores: sum(s == m and m > 0 for s, m in scores)
     for label, seconds, scores in (("plain nbgrader autograde", plain_seconds, plain_scores),
                                    (f"ours, cold kernels (--jobs {jobs})", cold_seconds, cold_scores),
@@ -290,6 +294,11 @@ def bench_grading(students, jobs, runs):
     cpu = cpu_per_submission(warm_spent)
     print("warm per submission, CPU of its processes: " + ", ".join(f"{p} {v:.3f} s" for p, v in cpu.items()) +
           f"; {sum(cpu.values()):.3f} s = {sum(cpu.values()) / floor_seconds:.2f} x floor")
+    print(f"\n{'per assignment':<28}{'floor':>8}" + "".join(f"{p:>12}" for p in CPU_PARTS) + f"{'x floor':>9}")
+    for stem, floor in floors.items():
+        mine = cpu_per_submission([s for s in warm_spent if s.get("assignment") == stem])
+        print(f"{stem:<28}{floor:8.3f}" + "".join(f"{mine[p]:12.3f}" for p in CPU_PARTS) +
+              f"{sum(mine.values()) / floor:9.2f}")
     print(f"warm per submission, CPU of every process (one more submission, measured): "
           f"{per_submission_cpu:.3f} s = {per_submission_cpu / floor_seconds:.2f} x floor (target <= 1.3)")
 

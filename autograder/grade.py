@@ -110,7 +110,8 @@ class ClassGrader:
                 progress.enforcement(outcome.get("enforcement"))
                 cpu = time.process_time()
                 settled(waiting[job.key], outcome, outcome.get("sha256"))
-                self.spent.append({**outcome.get("seconds", {}), "settle cpu": time.process_time() - cpu})
+                self.spent.append({**outcome.get("seconds", {}), "settle cpu": time.process_time() - cpu,
+                                   "assignment": job.assignment})
 
     def _settle(self, submission, outcome, sha256):
         """The row of `outcome`, its pages written and, bound to the bytes graded (`sha256`;
