@@ -9,7 +9,8 @@ from pathlib import Path
 
 import nbformat
 
-from .course import SOLUTIONS, build_course
+from .course import SOLUTIONS
+from .course_cache import build_course_cached
 from .exercises import names as exercise_names
 from .files import digest
 from .gradebook import Recorder, manual_work, set_aside_if_unreadable
@@ -80,7 +81,7 @@ class Workspace:
         shutil.rmtree(self.course, ignore_errors=True)
         for folder in voided:
             shutil.rmtree(folder, ignore_errors=True)
-        build_course(self.course, self.assignments)
+        build_course_cached(self.course, self.assignments, wanted)
         self.signer.write_signed(self.course / "course.json",
                                  {"solutions": wanted, "manifest": self.manifest()})
 
