@@ -136,7 +136,9 @@ DECAY_ZERO = ("decay_steps = 0 means no decay, so decay_steps must never be a di
 # ZeroDivisionError where the answer it stands for would, and ValueError where it rejects settings.
 SCHEDULE_MISTAKES = (
     (ZERO_START, _with(warmup=lambda t, w, d, n, low: t / w)),
-    (ZERO_START, _with(warmup=lambda t, w, d, n, low: t / (w - 1))),
+    ("the warmup starts at 0 and reaches 1 at step warmup_steps - 1 (step / (warmup_steps - 1)); in this "
+     "series update 0 already trains with 1 / warmup_steps, and each warmup step adds 1 / warmup_steps",
+     _with(warmup=lambda t, w, d, n, low: t / (w - 1))),
     ("the warmup divides by warmup_steps + 1 (nanoGPT's convention), so it never reaches 1 inside the "
      "warmup; in this series the last warmup update, step warmup_steps - 1, has factor 1",
      _with(warmup=lambda t, w, d, n, low: (t + 1) / (w + 1))),
