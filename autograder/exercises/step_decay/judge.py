@@ -654,11 +654,13 @@ NO_SET_IN_INIT = ("the constructor left the restored lrs in place; like PyTorch'
 
 
 def _restored_as_initial(evidence):
-    """The resumed lrs are the restored ones (those of update RESUME_AT) times the decay since update 0."""
+    """The resumed lrs are the restored ones (those of update RESUME_AT) times the decay since update 0
+    (the first resumed update may be right: a load_state_dict that wrote saved lrs back)."""
     used, resumed = evidence["used"], evidence["resumed"]
     restored = used[RESUME_AT]
-    return all(same(got, [r * u / u0 for r, u, u0 in zip(restored, used[t], used[0])])
-               for t, got in zip(range(RESUME_AT, RUN_STEPS), resumed))
+    return len(resumed) > 1 and all(
+        same(got, [r * u / u0 for r, u, u0 in zip(restored, used[t], used[0])])
+        or (t == RESUME_AT and same(got, list(used[t]))) for t, got in zip(range(RESUME_AT, RUN_STEPS), resumed))
 
 
 def _restarted(evidence):
@@ -667,10 +669,10 @@ def _restarted(evidence):
 
 
 def _update_0_lrs_left(evidence):
-    """The first resumed update runs at update 0's lrs, every later one is right (LambdaLR's load_state_dict)."""
+    """The first resumed update runs at update 0's lrs (LambdaLR's load_state_dict: later updates are right,
+    or chained on from there), although the position was restored (not a restart from update 0)."""
     used, resumed = evidence["used"], evidence["resumed"]
-    return same(resumed[0], list(used[0])) and all(same(got, list(used[RESUME_AT + i]))
-                                                   for i, got in enumerate(resumed) if i)
+    return bool(resumed) and same(resumed[0], list(used[0])) and not _restarted(evidence)
 
 
 def _frozen(evidence):

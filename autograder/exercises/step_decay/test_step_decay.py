@@ -124,14 +124,19 @@ def test_the_resume_misconceptions_are_told_apart():
     used, _ = judge.reference_run()
     r = probe.RESUME_AT
     ratio = [[u / u0 for u, u0 in zip(used[t], used[0])] for t in range(probe.RUN_STEPS)]
-    mistakes = {
-        "took the restored optimizer's lrs": [[x * f for x, f in zip(used[r], ratio[t])]
-                                              for t in range(r, probe.RUN_STEPS)],
-        "does not hold the position": [list(used[i]) for i in range(probe.RUN_STEPS - r)],
-        "leaves the groups at the lrs the constructor set": [list(used[0])] + [list(u) for u in used[r + 1:]],
-        "no longer writes": [list(used[r])] * (probe.RUN_STEPS - r),
-    }
-    for fragment, resumed in mistakes.items():
+    after = range(r, probe.RUN_STEPS)
+    chained_from_0 = [[x * probe.RUN_GAMMA ** (t // probe.RUN_STEP_SIZE - r // probe.RUN_STEP_SIZE) for x in used[0]]
+                      for t in after]
+    mistakes = [
+        ("took the restored optimizer's lrs", [[x * f for x, f in zip(used[r], ratio[t])] for t in after]),
+        ("took the restored optimizer's lrs", [list(used[r])] + [[x * f for x, f in zip(used[r], ratio[t])]
+                                                                  for t in after[1:]]),
+        ("does not hold the position", [list(used[i]) for i in range(probe.RUN_STEPS - r)]),
+        ("leaves the groups at the lrs the constructor set", [list(used[0])] + [list(u) for u in used[r + 1:]]),
+        ("leaves the groups at the lrs the constructor set", chained_from_0),
+        ("no longer writes", [list(used[r])] * (probe.RUN_STEPS - r)),
+    ]
+    for fragment, resumed in mistakes:
         fitting = [m.cause for m in judge.RESUME_CATALOGUE if m.fits({"used": used, "resumed": resumed})]
         assert len(fitting) == 1 and fragment in fitting[0], (fragment, fitting)
 
