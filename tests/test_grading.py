@@ -24,22 +24,29 @@ CELL_TIMEOUT = 10    # warm kernels have torch imported already: an honest cell 
 BUGGY_LR = '''class StepDecayScheduler:
     def __init__(self, optimizer, step_size, gamma):
         self.optimizer, self.step_size, self.gamma = optimizer, step_size, gamma
-        self.initial_lrs = [group["lr"] for group in optimizer.param_groups]
+        self.initial_lrs = [group.setdefault("initial_lr", group["lr"]) for group in optimizer.param_groups]
+        self.t = 0
+        self.set_lrs()
 
     def get_lr(self, step):
         return [lr * self.gamma ** ((step + 1) // self.step_size) for lr in self.initial_lrs]
 
-    def step(self, t):
-        lrs = self.get_lr(t)
+    def set_lrs(self):
+        lrs = self.get_lr(self.t)
         for group, lr in zip(self.optimizer.param_groups, lrs):
             group["lr"] = lr
         return lrs
 
+    def step(self):
+        self.t += 1
+        return self.set_lrs()
+
     def state_dict(self):
-        return {"initial_lrs": self.initial_lrs}
+        return {"initial_lrs": self.initial_lrs, "t": self.t}
 
     def load_state_dict(self, state):
-        self.initial_lrs = list(state["initial_lrs"])
+        self.initial_lrs, self.t = list(state["initial_lrs"]), state["t"]
+        self.set_lrs()
 '''
 
 # The same wrong answer, whose get_lr (called by the hidden tests) puts an execute_result into

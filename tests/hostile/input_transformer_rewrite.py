@@ -8,23 +8,32 @@ class StepDecayScheduler:
         self.step_size = step_size
         self.gamma = gamma
         self.initial_lrs = [group.setdefault("initial_lr", group["lr"]) for group in optimizer.param_groups]
+        self.current_step = 0
+        for group, lr in zip(optimizer.param_groups, self.get_lr(0)):
+            group["lr"] = lr
 
     def get_lr(self, step):
         n_decays = min(step // self.step_size, 6)
         return [lr * self.gamma ** n_decays for lr in self.initial_lrs]
 
-    def step(self, current_step):
+    def step(self):
+        self.current_step += 1
+        current_step = self.current_step
         lrs = self.get_lr(current_step)
         for group, lr in zip(self.optimizer.param_groups, lrs):
             group["lr"] = lr
         return lrs
 
     def state_dict(self):
-        return {"initial_lrs": list(self.initial_lrs), "step_size": self.step_size, "gamma": self.gamma}
+        return {"initial_lrs": list(self.initial_lrs), "step_size": self.step_size, "gamma": self.gamma,
+                "current_step": self.current_step}
 
     def load_state_dict(self, state):
         self.initial_lrs = list(state["initial_lrs"])
         self.step_size, self.gamma = state["step_size"], state["gamma"]
+        self.current_step = state["current_step"]
+        for group, lr in zip(self.optimizer.param_groups, self.get_lr(self.current_step)):
+            group["lr"] = lr
 
 # --- tamper ---
 import re as _re
@@ -34,8 +43,9 @@ class _Fixed(StepDecayScheduler):
     def get_lr(self, step):
         return [lr * self.gamma ** (step // self.step_size) for lr in self.initial_lrs]
 
-    def step(self, current_step):
-        lrs = self.get_lr(current_step)
+    def step(self):
+        self.current_step += 1
+        lrs = self.get_lr(self.current_step)
         for group, lr in zip(self.optimizer.param_groups, lrs):
             group["lr"] = lr
         return lrs

@@ -1,9 +1,10 @@
 """Exercise 1, step decay: judge the records of autograder/exercises/step_decay/probe.py.
 
 step_decay_lr compares get_lr with the closed form (each group's own initial lr times gamma to the
-number of whole periods completed). step_decay_optimizer compares step, state_dict and
-load_state_dict with the student's OWN get_lr and own uninterrupted run, as the visible tests say,
-so a wrong get_lr costs only the first cell. A likely cause is named only when exactly one known
+number of whole periods completed). step_decay_optimizer compares the constructor, step() (PyTorch's
+interface: no argument, called after each update, the scheduler keeps its own position), state_dict
+and load_state_dict with the student's OWN get_lr and own uninterrupted run, as the visible tests
+say, so a wrong get_lr costs only the first cell. A likely cause is named only when exactly one known
 mistake of the catalogues below reproduces the student's values (judging.diagnose); otherwise the
 feedback shows the failing case alone.
 """
@@ -16,8 +17,9 @@ from autograder.exercises.judging import (CheckFailed, Misconception, as_floats,
                                          failure, fmt, kind_of, wrong_value)
 from autograder.exercises.probing import flat, one_thread
 from autograder.exercises.step_decay import probe as probe
-from autograder.exercises.step_decay.probe import (DEFAULT_LR, LR_CASES, PAIR, PAIR_STEPS, RESUME_AT, RUN_BIAS_LR,
-                                                   RUN_GAMMA, RUN_LR, RUN_STEP_SIZE, RUN_STEPS, STEP_CASE, STEP_ORDER)
+from autograder.exercises.step_decay.probe import (DEFAULT_LR, LR_CASES, N_CALLS, PAIR, PAIR_CALLS, PAIR_STEPS,
+                                                   RESUME_AT, RUN_BIAS_LR, RUN_GAMMA, RUN_LR, RUN_STEP_SIZE, RUN_STEPS,
+                                                   STEP_CASES)
 
 # An lr computed in float32 (or on a GPU) is within a few float32 roundings (~1e-7) of the closed
 # form; every known mistake is off by at least a factor gamma somewhere.
@@ -26,8 +28,8 @@ LR_RTOL, LR_ATOL = 1e-5, 1e-12
 # of rounding differences stay far below this, while one extra optimizer.step() per update moves
 # the weights by more than 1e-2 (see test_step_decay.py).
 WEIGHTS_RTOL = 1e-4
-INIT_HINT = ("an error in __init__, or a signature other than "
-             "__init__(self, optimizer, step_size, gamma)")
+INIT_HINT = ("an error in __init__ (or in the get_lr it calls to set the lrs of update 0), or a signature other "
+             "than __init__(self, optimizer, step_size, gamma)")
 
 
 def initial_lrs(group_lrs):
@@ -336,12 +338,14 @@ def step_decay_lr(record):
     _check_pair(record)
 
     for i, case in enumerate(LR_CASES):
-        after = read_group_lrs(record, f"case {i}: lrs after get_lr", "the param groups after get_lr calls",
-                          len(case[0]))
-        if not same(after, initial_lrs(case[0])):
-            raise wrong_value(f"the param groups' lrs after only get_lr calls with {_settings(case)}",
-                            initial_lrs(case[0]), after, "get_lr writes into the optimizer; it only "
-                            "computes, and step(t) sets the lrs")
+        n = len(case[0])
+        created = read_group_lrs(record, f"case {i}: lrs after new", "the param groups after StepDecayScheduler(...)",
+                                 n)
+        after = read_group_lrs(record, f"case {i}: lrs after get_lr", "the param groups after get_lr calls", n)
+        if not same(after, created):
+            raise wrong_value(f"the param groups' lrs after only get_lr calls with {_settings(case)}, compared with "
+                              f"those right after the scheduler was created", created, after,
+                              "get_lr writes into the optimizer; it only computes, and step() sets the lrs")
 
 
 def _check_pair(record):
@@ -361,73 +365,121 @@ def _check_pair(record):
 
 
 # ----------------------------------------------------------------------------------------------
-# step: judged against the student's own get_lr
+# step(): judged against the student's own get_lr
 
-def _own(record, t, n_groups):
-    return lrs(record, f"calls: fresh get_lr({t})", f"get_lr({t}) of a new scheduler with "
-               f"{_settings(STEP_CASE)} (the step tests compare step with your own get_lr)", n_groups)
-
-
-def _step_mistakes(evidence):
-    """(cause, predicted group lrs after call j given the evidence) for the step catalogue."""
-    group_lrs, s, gamma = STEP_CASE
-    own = evidence["own"]
-
-    def rescale(j, t, before):
-        return [lr * gamma ** (t // s) for lr in before]
-
-    def chain(j, t, before):
-        return [lr * gamma for lr in before] if t > 0 and t % s == 0 else before
-
-    return (
-        ("step does not write the lrs into optimizer.param_groups", lambda j, t, before: before),
-        ("step sets only the first param group; loop over all of optimizer.param_groups",
-         lambda j, t, before: own[t][:1] + before[1:]),
-        ("step sets every group to the first group's lr instead of each group's own entry of get_lr(t)",
-         lambda j, t, before: own[t][:1] * len(before)),
-        ("step multiplies each group's current lr by the decay instead of using its initial lr, so the lrs "
-         "compound from call to call", rescale),
-        ("step multiplies the current lrs by gamma at each period boundary (in place, like PyTorch's chainable "
-         "StepLR), so the lrs depend on the calls before; set get_lr(t)", chain),
-        ("step counts its own calls instead of using the t it is given", lambda j, t, before: own.get(j)),
-        ("step(t) sets the lrs of update t - 1", lambda j, t, before: own.get(t - 1)),
-        ("step(t) sets the lrs of update t + 1", lambda j, t, before: own.get(t + 1)),
-    )
+def ordinal(k):
+    return f"{k}{'th' if 10 <= k % 100 <= 20 else {1: 'st', 2: 'nd', 3: 'rd'}.get(k % 10, 'th')}"
 
 
-def _fits_calls(predict):
+def own_table(record, fresh):
+    """{t: the student's get_lr(t) on a new scheduler} for every t the probe asked (None when unreadable);
+    `fresh` is the keys' prefix ("calls i: fresh", "pair: fresh A")."""
+    return {t: maybe_lrs(record, f"{fresh} get_lr({t})") for t in probe.own_steps()}
+
+
+def _own(record, fresh, case, t):
+    return lrs(record, f"{fresh} get_lr({t})", f"get_lr({t}) of a new scheduler with {_settings(case)} "
+               f"(the step() tests compare step() with your own get_lr)", len(case[0]))
+
+
+NOT_WRITTEN = "step() does not write the lrs into optimizer.param_groups"
+LATE_STEP = ("step() sets the lr of the position it is at and then moves on, so every update runs one update late; "
+             "move the position on first, then set the lrs of the new position")
+TWICE = "step() moves the position on twice per call (two increments), so the schedule runs twice as fast"
+COMPOUNDS = ("step() multiplies each group's current lr by the decay instead of using its initial lr, so the lrs "
+             "compound from call to call")
+SHARED_COUNTER = ("the position is kept on the class (or module), so every scheduler shares it: stepping one "
+                  "scheduler moved the other; keep it on self")
+STEP_MISTAKES = (
+    (NOT_WRITTEN, lambda own, case, k, before: before),
+    ("step() sets only the first param group; loop over all of optimizer.param_groups",
+     lambda own, case, k, before: own[k][:1] + before[1:]),
+    ("step() sets every group to the first group's lr instead of each group's own entry of get_lr",
+     lambda own, case, k, before: own[k][:1] * len(before)),
+    (COMPOUNDS, lambda own, case, k, before: [lr * case[2] ** (k // case[1]) for lr in before]),
+    (LATE_STEP, lambda own, case, k, before: own.get(k - 1)),
+    (TWICE, lambda own, case, k, before: own.get(2 * k)),
+)
+
+
+def _calls_fit(predict):
     def fits(evidence):
-        return bool(evidence["calls"]) and all(same(after, predict(j, t, before))
-                                               for j, (t, before, after) in enumerate(evidence["calls"]))
+        return any(calls for _, _, calls in evidence["calls"]) and all(
+            same(after, predict(own, case, k, before)) for case, own, calls in evidence["calls"]
+            for k, before, after in calls)
     return fits
 
 
-def _step_catalogue(evidence):
-    return [Misconception(cause, _fits_calls(predict)) for cause, predict in _step_mistakes(evidence)]
+def _shared_counter(evidence):
+    """Right get_lr; in the pair, the j-th call (A and B in turn) sets the lrs of position c + j + 1."""
+    pair = evidence["pair"]
+    if not pair or not evidence["pair_own_right"]:
+        return False
+    for c in range(0, 4000):
+        if all(same(after, step_decay(*PAIR[j % 2], c + j + 1)) for j, after in enumerate(pair)):
+            return not all(same(after, step_decay(*PAIR[j % 2], j // 2 + 1)) for j, after in enumerate(pair))
+    return False
 
 
-def _check_step_calls(record):
-    """step(t), called out of order, sets each group to its entry of the student's own get_lr(t) and
-    returns that list."""
-    group_lrs_, s, gamma = STEP_CASE
-    n = len(group_lrs_)
-    settings = _settings(STEP_CASE)
-    record.result("calls: new", f"StepDecayScheduler(optimizer, {s}, {gamma:g}) with {settings}", INIT_HINT)
-    before = read_group_lrs(record, "calls: lrs after new", "the param groups after StepDecayScheduler(...)", n)
-    own = {t: maybe_lrs(record, f"calls: fresh get_lr({t})") for t in probe.step_calls_steps()}
-    calls = []
-    for j, t in enumerate(STEP_ORDER):
-        previous = f", after step of {list(STEP_ORDER[:j])}" if j else ""
-        what = f"step({t}) with {settings}{previous}"
-        returned = record.result(f"calls: step #{j}", what)
-        after = read_group_lrs(record, f"calls: lrs after #{j}", f"the param groups after {what}", n)
-        calls.append((t, before, after))
-        expected = _own(record, t, n)
+def _shared_settings(evidence):
+    """In the pair, scheduler A steps with its own initial lrs but B's step_size and gamma."""
+    (a_lrs, _, _), (_, b_s, b_gamma) = PAIR
+    pair = evidence["pair"]
+    return bool(pair) and evidence["pair_own_right"] and all(
+        same(after, step_decay(a_lrs, b_s, b_gamma, j // 2 + 1)) for j, after in enumerate(pair) if j % 2 == 0) and \
+        not all(same(after, step_decay(*PAIR[0], j // 2 + 1)) for j, after in enumerate(pair) if j % 2 == 0)
+
+
+STEP_CATALOGUE = [Misconception(cause, _calls_fit(predict)) for cause, predict in STEP_MISTAKES] + [
+    Misconception(SHARED_COUNTER, _shared_counter), Misconception(SHARED, _shared_settings)]
+
+
+def _calls_of(record, prefix, n):
+    """(k, lrs before, lrs after) for the k-th step() call, as far as the record holds them."""
+    calls, before = [], maybe_lrs(record, f"{prefix}: lrs after new")
+    for k in range(1, N_CALLS + 1):
+        after = maybe_lrs(record, f"{prefix}: lrs after #{k}")
+        if before is None or after is None or len(after) != n:
+            break
+        calls.append((k, before, after))
+        before = after
+    return calls
+
+
+def step_evidence(record):
+    calls = [(case, own_table(record, f"calls {i}: fresh"), _calls_of(record, f"calls {i}", len(case[0])))
+             for i, case in enumerate(STEP_CASES)]
+    pair = [maybe_lrs(record, f"pair: lrs after #{j}") for j in range(2 * PAIR_CALLS)]
+    pair_own_right = all(same(maybe_lrs(record, f"pair: fresh {label} get_lr({t})"), step_decay(*case, t))
+                         for label, case in zip("AB", PAIR) for t in probe.own_steps())
+    return {"calls": calls, "pair": pair if all(v is not None for v in pair) else [],
+            "pair_own_right": pair_own_right}
+
+
+def _check_step_calls(record, i, case):
+    """The constructor sets the lrs of update 0; the k-th step() sets each group to its entry of the
+    student's own get_lr(k) and returns that list."""
+    prefix, (group_lrs_, s, gamma) = f"calls {i}", case
+    n, settings = len(group_lrs_), _settings(case)
+    record.result(f"{prefix}: new", f"StepDecayScheduler(optimizer, {s}, {gamma:g}) with {settings}", INIT_HINT)
+    before = read_group_lrs(record, f"{prefix}: lrs after new", "the param groups after StepDecayScheduler(...)", n)
+    expected = _own(record, f"{prefix}: fresh", case, 0)
+    if not same(before, expected):
+        not_set = Misconception("the constructor does not set the lrs; like PyTorch's schedulers it sets every "
+                                "group's lr to that of update 0 (your get_lr(0)) when created",
+                                lambda e: same(before, initial_lrs(group_lrs_)))
+        raise wrong_value(f"the param group lrs right after StepDecayScheduler(optimizer, {s}, {gamma:g}) with "
+                          f"{settings}, compared with your own get_lr(0)", expected, before,
+                          diagnose([not_set, Misconception(SHARED_COUNTER, _shared_counter)], step_evidence(record)))
+    for k in range(1, N_CALLS + 1):
+        what = f"the {ordinal(k)} call of step() with {settings}"
+        returned = record.result(f"{prefix}: step #{k}", what)
+        after = read_group_lrs(record, f"{prefix}: lrs after #{k}", f"the param groups after {what}", n)
+        expected = _own(record, f"{prefix}: fresh", case, k)
         if not same(after, expected):
-            evidence = {"own": own, "calls": _complete_calls(record, n, before_all=read_group_lrs(
-                record, "calls: lrs after new", "", n))}
-            raise wrong_value(f"the param group lrs after {what}, compared with your own get_lr({t})", expected,
-                            after, diagnose(_step_catalogue(evidence), evidence))
+            evidence = step_evidence(record)
+            raise wrong_value(f"the param group lrs after {what}, compared with your own get_lr({k})", expected,
+                              after, diagnose(STEP_CATALOGUE, evidence))
         if returned is None:
             raise CheckFailed(f"{what} returned None, expected the list of lrs it set, {shown(after)}. Likely "
                               f"cause: a missing return.")
@@ -438,34 +490,36 @@ def _check_step_calls(record):
             raise CheckFailed(f"what {what} returned: expected the list of lrs it set, {shown(after)}, got "
                               f"{kind}.")
         if not same(numbers, after):
-            returns = _returns(record, n, read_group_lrs(record, "calls: lrs after new", "", n))
-            cause = diagnose([Misconception("step returns the initial lrs, not the lrs it set", lambda e: all(
+            cause = diagnose([Misconception("step() returns the initial lrs, not the lrs it set", lambda e: all(
                                   same(r, initial_lrs(group_lrs_)) for r, _ in e)),
-                              Misconception("step returns the lrs from before the call, not the lrs it set",
-                                            lambda e: all(same(r, b) for r, b in e))], returns)
+                              Misconception("step() returns the lrs from before the call, not the lrs it set",
+                                            lambda e: all(same(r, b) for r, b in e))],
+                             _returns(record, prefix, n))
             raise wrong_value(f"what {what} returned, compared with the lrs it set", after, numbers, cause)
-        before = after
 
 
-def _returns(record, n, before_all):
-    """(what step returned, the groups' lrs before the call) for every call the record holds."""
-    pairs, before = [], before_all
-    for j, (t, _, after) in enumerate(_complete_calls(record, n, before_all)):
-        pairs.append((maybe_lrs(record, f"calls: step #{j}"), before))
-        before = after
-    return pairs
+def _returns(record, prefix, n):
+    """(what step() returned, the groups' lrs before the call) for every call the record holds."""
+    return [(maybe_lrs(record, f"{prefix}: step #{k}"), before) for k, before, _ in _calls_of(record, prefix, n)]
 
 
-def _complete_calls(record, n, before_all):
-    """(t, lrs before, lrs after) for every step call the record holds."""
-    calls, before = [], before_all
-    for j, t in enumerate(STEP_ORDER):
-        after = maybe_lrs(record, f"calls: lrs after #{j}")
-        if after is None or len(after) != n:
-            break
-        calls.append((t, before, after))
-        before = after
-    return calls
+def _check_step_pair(record_):
+    """Two schedulers stepped in turn: each one's k-th step() sets its own get_lr(k)."""
+    for label, case in zip("AB", PAIR):
+        record_.result(f"pair: {label} new", f"StepDecayScheduler with {_settings(case)} (one of two alive at once)",
+                       INIT_HINT)
+    for j in range(2 * PAIR_CALLS):
+        (label, case), (other, other_case) = (("A", PAIR[0]), ("B", PAIR[1])) if j % 2 == 0 else \
+            (("B", PAIR[1]), ("A", PAIR[0]))
+        k = j // 2 + 1
+        what = (f"the {ordinal(k)} step() of scheduler {label} ({_settings(case)}), stepped in turn with scheduler "
+                f"{other} ({_settings(other_case)})")
+        record_.result(f"pair: step #{j}", what)
+        after = read_group_lrs(record_, f"pair: lrs after #{j}", f"the param groups after {what}", len(case[0]))
+        expected = _own(record_, f"pair: fresh {label}", case, k)
+        if not same(after, expected):
+            raise wrong_value(f"the param group lrs after {what}, compared with your own get_lr({k})", expected,
+                              after, diagnose(STEP_CATALOGUE, step_evidence(record_)))
 
 
 # ----------------------------------------------------------------------------------------------
@@ -473,7 +527,7 @@ def _complete_calls(record, n, before_all):
 
 def replay(lrs_per_update, extra_step=False):
     """The final weights of the probe's run on the CPU with the given group lrs set before each
-    update (and, with `extra_step`, one more optimizer.step() before it, as a step() that calls it)."""
+    update (and, with `extra_step`, one more optimizer.step() after it, as a step() that calls it)."""
     return _replayed(tuple(tuple(lrs_) for lrs_ in lrs_per_update), extra_step)
 
 
@@ -485,9 +539,9 @@ def _replayed(lrs_per_update, extra_step):
         for lrs_ in lrs_per_update:
             for group, lr in zip(optimizer.param_groups, lrs_):
                 group["lr"] = lr
+            probe.update(model, optimizer, x, y)
             if extra_step:
                 optimizer.step()
-            probe.update(model, optimizer, x, y)
     return tuple(flat(list(model.parameters())).tolist())
 
 
@@ -515,16 +569,16 @@ def _weights_differ(got, reference):
 
 RUN = (f"a {RUN_STEPS}-update SGD run of SmallNet (weights at lr {RUN_LR:g}, biases at {RUN_BIAS_LR:g}; "
        f"step_size={RUN_STEP_SIZE}, gamma={RUN_GAMMA:g})")
-MUST_ONLY_SET_LR = ("step must only set the lrs: not call optimizer.step() or zero_grad(), nor change other "
+MUST_ONLY_SET_LR = ("step() must only set the lrs: not call optimizer.step() or zero_grad(), nor change other "
                     "optimizer settings")
 
 
 def _read_run(record, prefix, updates, label):
     used = []
     for t in updates:
-        record.result(f"{prefix}: step({t})", f"step({t}) in {label}")
         used.append(read_group_lrs(record, f"{prefix}: lrs {t}", f"the param groups at update {t} of {label}", 2))
         record.result(f"{prefix}: update {t}", f"the optimizer's update {t} in {label}", MUST_ONLY_SET_LR)
+        record.result(f"{prefix}: step after {t}", f"step() after update {t} in {label}")
     return used
 
 
@@ -541,7 +595,7 @@ def _check_training_run(record):
     expected = replay(used)
     differ, difference, allowed = _weights_differ(weights, expected)
     if differ:
-        cause = MUST_ONLY_SET_LR + " (step calls optimizer.step())" \
+        cause = MUST_ONLY_SET_LR + " (step() calls optimizer.step())" \
             if not _weights_differ(weights, replay(used, extra_step=True))[0] else None
         text = (f"the final weights of {RUN}: expected those of plain SGD with the lrs your step set, got "
                 f"weights up to {difference:.3g} away (at most {allowed:.3g} allowed)")
@@ -550,10 +604,10 @@ def _check_training_run(record):
 
 
 def _check_resume(record, used, weights):
-    resumed_run = f"{RUN}, saved after update {RESUME_AT - 1} and resumed"
+    resumed_run = f"{RUN}, saved after update {RESUME_AT - 1} and the step() after it, and resumed"
     record.result("resume: first new", f"StepDecayScheduler(...) in {resumed_run}", INIT_HINT)
     _read_run(record, "resume", range(RESUME_AT), resumed_run)
-    state = record.result("resume: state_dict", f"state_dict() after update {RESUME_AT - 1}")
+    state = record.result("resume: state_dict", f"state_dict() after update {RESUME_AT - 1} and the step() after it")
     if not isinstance(state, dict):
         raise CheckFailed(f"state_dict() after update {RESUME_AT - 1} returned a {kind_of(state)}, expected a dict "
                           f"of plain values (numbers, lists).")
@@ -572,13 +626,20 @@ def _check_resume(record, used, weights):
     record.result("resume: copy", "copying the state_dict (copy.deepcopy, as a checkpoint does)",
                   "state_dict must hold plain values (numbers, lists), not the optimizer")
     record.result("resume: new", f"StepDecayScheduler(...) on the restored optimizer in {resumed_run}", INIT_HINT)
+    created = read_group_lrs(record, "resume: lrs after new", f"the restored optimizer's param groups after "
+                             f"StepDecayScheduler(...) in {resumed_run}", 2)
     record.result("resume: load_state_dict", f"load_state_dict(state) in {resumed_run}")
     resumed = _read_run(record, "resume", range(RESUME_AT, RUN_STEPS), resumed_run)
     for t, got in zip(range(RESUME_AT, RUN_STEPS), resumed):
         if not same(got, list(used[t])):
             evidence = {"resumed": resumed, "used": used}
-            raise wrong_value(f"the lrs step({t}) set in {resumed_run}, compared with the uninterrupted run",
-                            list(used[t]), got, diagnose(RESUME_CATALOGUE, evidence))
+            raise wrong_value(f"the lrs of update {t} in {resumed_run}, compared with the uninterrupted run",
+                              list(used[t]), got, diagnose(RESUME_CATALOGUE, evidence))
+    if not same(created, list(used[0])):
+        raise wrong_value(f"the restored optimizer's lrs right after StepDecayScheduler(...) was created on it in "
+                          f"{resumed_run}, compared with update 0's lrs (as at the start of the run)", list(used[0]),
+                          created, diagnose([Misconception(NO_SET_IN_INIT,
+                                                           lambda e: same(created, list(used[RESUME_AT])))], None))
     resumed_weights = record.tensor("resume: weights", f"the final weights of {resumed_run}")
     differ, difference, allowed = _weights_differ(resumed_weights or [], weights)
     if differ:
@@ -587,29 +648,57 @@ def _check_resume(record, used, weights):
                           f"{MUST_ONLY_SET_LR}; load_state_dict too.")
 
 
+NO_SET_IN_INIT = ("the constructor left the restored lrs in place; like PyTorch's schedulers it must set every "
+                  "group's lr to that of update 0 when created, from the group's initial_lr (which a restored "
+                  "optimizer carries)")
+
+
 def _restored_as_initial(evidence):
+    """The resumed lrs are the restored ones (those of update RESUME_AT) times the decay since update 0
+    (the first resumed update may be right: a load_state_dict that wrote saved lrs back)."""
     used, resumed = evidence["used"], evidence["resumed"]
-    restored = used[RESUME_AT - 1]
-    return all(same(got, [r * u / u0 for r, u, u0 in zip(restored, used[t], used[0])])
-               for t, got in zip(range(RESUME_AT, RUN_STEPS), resumed))
+    restored = used[RESUME_AT]
+    return len(resumed) > 1 and all(
+        same(got, [r * u / u0 for r, u, u0 in zip(restored, used[t], used[0])])
+        or (t == RESUME_AT and same(got, list(used[t]))) for t, got in zip(range(RESUME_AT, RUN_STEPS), resumed))
+
+
+def _restarted(evidence):
+    """The resumed run starts again from update 0."""
+    return all(same(got, list(evidence["used"][i])) for i, got in enumerate(evidence["resumed"]))
+
+
+def _update_0_lrs_left(evidence):
+    """The first resumed update runs at update 0's lrs (LambdaLR's load_state_dict: later updates are right,
+    or chained on from there), although the position was restored (not a restart from update 0)."""
+    used, resumed = evidence["used"], evidence["resumed"]
+    return bool(resumed) and same(resumed[0], list(used[0])) and not _restarted(evidence)
 
 
 def _frozen(evidence):
-    restored = evidence["used"][RESUME_AT - 1]
-    return all(same(got, list(restored)) for got in evidence["resumed"])
+    resumed = evidence["resumed"]
+    return len(resumed) > 1 and all(same(got, list(resumed[0])) for got in resumed)
 
 
 RESUME_CATALOGUE = [
-    Misconception("the new scheduler took the restored optimizer's lrs (those of the last update) as the initial "
-                  "lrs; keep the initial lrs in state_dict (or in group['initial_lr']) and restore them in "
-                  "load_state_dict", _restored_as_initial),
-    Misconception("after load_state_dict the scheduler no longer writes into the resumed optimizer (does "
-                  "state_dict hold the optimizer?); state_dict holds plain values only", _frozen),
+    Misconception("the resumed scheduler took the restored optimizer's lrs (already decayed) as its initial lrs; "
+                  "keep the initial lrs in state_dict (or in group['initial_lr'], which setdefault keeps) and "
+                  "restore them in load_state_dict", _restored_as_initial),
+    Misconception("state_dict does not hold the position (how many times step() was called), so the resumed "
+                  "scheduler started again from update 0; save it and restore it in load_state_dict", _restarted),
+    Misconception("load_state_dict restores the position but leaves the groups at the lrs the constructor set "
+                  "(update 0's), as LambdaLR's does; it must also set every group's lr to that of the restored "
+                  "position", _update_0_lrs_left),
+    Misconception("after load_state_dict, step() no longer writes into the resumed optimizer (does state_dict hold "
+                  "the optimizer?); state_dict holds plain values only", _frozen),
 ]
 
 
 def step_decay_optimizer(record):
-    """step(t) sets your own get_lr(t) and returns it; a real run
-    changes only the lrs, and resumes from state_dict to the same lrs and weights."""
-    _check_step_calls(record)
+    """The constructor sets the lrs of update 0 and the k-th step() your own get_lr(k), returned; two
+    schedulers stepped in turn keep their own positions; a real run changes only the lrs, and resumes
+    from state_dict to the same lrs and weights."""
+    for i, case in enumerate(STEP_CASES):
+        _check_step_calls(record, i, case)
+    _check_step_pair(record)
     _check_training_run(record)

@@ -5,7 +5,7 @@ learning rates they leave in the optimizers.
 Every call is made whatever the earlier ones returned, so the judge can tell the likely cause from
 the record alone: besides the graded calls, each case asks new schedulers for their lrs at many
 updates (a wrong formula shows its shape there), repeats calls on one scheduler (state shows) and
-keeps two schedulers alive at once (state shared between instances shows).
+keeps two schedulers alive at once, asked and stepped in turn (state shared between instances shows).
 """
 import copy
 import numbers
@@ -27,12 +27,16 @@ LR_CASES = (((0.01, 0.001), 1000, 0.5),
 PAIR = (((0.2, 0.02), 5, 0.5), ((0.9,), 3, 0.1))
 PAIR_STEPS = (5, 3, 12, 7, 0, 11)       # A, B, A, B, A, B
 
-# step: three groups with their own lrs, called out of order and repeated.
-STEP_CASE = ((0.2, None, 0.05), 7, 0.3)
-STEP_ORDER = (7, 0, 20, 6, 15, 15, 71, 7, 13)     # 7 again: a chained lr and a set one differ there
+# step(): each case's scheduler is stepped N_CALLS times in a row (PyTorch's interface: no argument,
+# one call after each optimizer update), crossing two period boundaries in case 0; step_size 1 and
+# gamma 1 are the edge cases. Then two schedulers alive at once are stepped in turn.
+STEP_CASES = (((0.2, None, 0.05), 7, 0.3), ((0.5, 0.05), 1, 0.5), ((0.3, 0.1), 2, 1.0))
+N_CALLS = 16
+PAIR_CALLS = 8                         # step() calls on each scheduler of PAIR, A and B in turn
 
 # The real run: SmallNet in two param groups (weights, and biases at a tenth of their lr), SGD with
-# momentum; saved after update RESUME_AT - 1, in the middle of a period, and resumed.
+# momentum; saved after update RESUME_AT - 1 (and the step() after it), in the middle of a period,
+# and resumed.
 RUN_STEPS, RUN_STEP_SIZE, RUN_GAMMA, RUN_LR, RUN_BIAS_LR = 300, 40, 0.5, 0.05, 0.005
 RUN_SEED, RUN_MOMENTUM, RESUME_AT = 0, 0.9, 130
 
@@ -61,11 +65,10 @@ def repeat_steps(step_size):
     return table_steps(step_size) + (0,) * (step_size + 1)
 
 
-def step_calls_steps():
-    """The updates get_lr is asked of new schedulers for the step() calls: each update step() is
-    called with, each call's index (a call counter), and their neighbours."""
-    steps = set(STEP_ORDER) | set(range(len(STEP_ORDER)))
-    return tuple(sorted(steps | {t + 1 for t in steps} | {t - 1 for t in steps if t > 0}))
+def own_steps():
+    """The updates get_lr is asked of new schedulers for the step() tests: every position N_CALLS
+    calls can reach, and as far again (a step() that advances twice)."""
+    return tuple(range(2 * N_CALLS + 2))
 
 
 # ----------------------------------------------------------------------------------------------
@@ -125,22 +128,22 @@ def _fresh_get_lr(cls, case, t):
     return cls(group_optimizer(group_lrs), step_size, gamma).get_lr(t)
 
 
-def _step(scheduler, t):
-    return scheduler.step(t)
+def _step(scheduler):
+    return scheduler.step()
 
 
-def _step_quiet(scheduler, t):
-    """step(t), returning None: the run's return values are judged elsewhere."""
-    scheduler.step(t)
+def _step_quiet(scheduler):
+    """step(), returning None: the run's return values are judged elsewhere."""
+    scheduler.step()
 
 
 def step_decay_lr(cls):
     """get_lr on every case's graded updates, then the calls that name a mistake.
 
-    Keys, for case i: "case i: new", "case i: get_lr #j" (table_steps, in order), "case i: lrs after
-    get_lr" (the groups' lrs after get_lr #LRS_READ_AFTER), "case i: repeat new" and "case i: repeat #j"
-    (repeat_steps on a second scheduler), "case i: fresh get_lr(t)" (a new scheduler for each t in
-    hint_steps); then "pair: A new", "pair: B new", "pair: #j" (PAIR_STEPS, A and B in turn) and
+    Keys, for case i: "case i: new", "case i: lrs after new", "case i: get_lr #j" (table_steps, in
+    order), "case i: lrs after get_lr" (the groups' lrs after get_lr #LRS_READ_AFTER), "case i: repeat
+    new" and "case i: repeat #j" (repeat_steps on a second scheduler), "case i: fresh get_lr(t)" (a new
+    scheduler for each t in hint_steps); then "pair: A new", "pair: B new", "pair: #j" (PAIR_STEPS, A and B in turn) and
     "pair: fresh A|B get_lr(t)".
     """
     probe = Probe("step_decay_lr")
@@ -148,6 +151,7 @@ def step_decay_lr(cls):
         group_lrs, s, gamma = case
         optimizer = group_optimizer(group_lrs)
         scheduler = probe.call(f"case {i}: new", _new, cls, optimizer, s, gamma)
+        probe.observe_call(f"case {i}: lrs after new", _group_lrs, optimizer)
         if scheduler is not FAILED:
             for j, t in enumerate(table_steps(s)):
                 probe.call(f"case {i}: get_lr #{j}", _get_lr, scheduler, t)
@@ -179,34 +183,56 @@ def _pair(probe, cls):
 
 
 def step_decay_optimizer(cls):
-    """step(t) out of order on three param groups, then a real training run, uninterrupted and
-    saved and resumed.
+    """step() N_CALLS times on each case, two schedulers stepped in turn, then a real training run,
+    uninterrupted and saved and resumed.
 
-    Keys: "calls: new", "calls: lrs after new", then for STEP_ORDER[j] "calls: step #j" and
-    "calls: lrs after #j"; "calls: fresh get_lr(t)" for t in step_calls_steps(); "run: new", then for each update t "run: step(t)",
-    "run: lrs t" and "run: update t"; "run: weights"; then "resume: ..." for the run saved after
-    update RESUME_AT - 1 ("resume: state_dict", "resume: state kinds", "resume: copy", "resume: new",
-    "resume: load_state_dict"),
-    and "resume: step(t)", "resume: lrs t", "resume: update t" from RESUME_AT on; "resume: weights".
+    Keys, for case i: "calls i: new", "calls i: lrs after new", then for the j-th call (j = 1 ..
+    N_CALLS) "calls i: step #j" and "calls i: lrs after #j"; "calls i: fresh get_lr(t)" for t in
+    own_steps(). "pair: A new", "pair: B new", then "pair: step #j" and "pair: lrs after #j" (A for
+    even j, B for odd), "pair: fresh A|B get_lr(t)" for t in own_steps(). "run: new", then for each
+    update t "run: lrs t", "run: update t" and "run: step after t"; "run: weights". Then the run
+    saved after update RESUME_AT - 1: "resume: first new", "resume: lrs|update|step after t" for t
+    < RESUME_AT, "resume: state_dict", "resume: state kinds", "resume: copy", "resume: new",
+    "resume: lrs after new" (the restored optimizer's groups right after the new scheduler is
+    created), "resume: load_state_dict", and "resume: lrs|update|step after t" from RESUME_AT on;
+    "resume: weights".
     """
     probe = Probe("step_decay_optimizer")
     with one_thread():
-        _step_calls(probe, cls)
+        for i, case in enumerate(STEP_CASES):
+            _step_calls(probe, cls, f"calls {i}", case)
+        _step_pair(probe, cls)
         _training_run(probe, cls)
     return probe.record()
 
 
-def _step_calls(probe, cls):
-    group_lrs, s, gamma = STEP_CASE
+def _step_calls(probe, cls, prefix, case):
+    group_lrs, s, gamma = case
     optimizer = group_optimizer(group_lrs)
-    scheduler = probe.call("calls: new", _new, cls, optimizer, s, gamma)
-    probe.observe_call("calls: lrs after new", _group_lrs, optimizer)
+    scheduler = probe.call(f"{prefix}: new", _new, cls, optimizer, s, gamma)
+    probe.observe_call(f"{prefix}: lrs after new", _group_lrs, optimizer)
     if scheduler is not FAILED:
-        for j, t in enumerate(STEP_ORDER):
-            probe.call(f"calls: step #{j}", _step, scheduler, t)
-            probe.observe_call(f"calls: lrs after #{j}", _group_lrs, optimizer)
-    for t in step_calls_steps():
-        probe.call(f"calls: fresh get_lr({t})", _fresh_get_lr, cls, STEP_CASE, t)
+        for j in range(1, N_CALLS + 1):
+            probe.call(f"{prefix}: step #{j}", _step, scheduler)
+            probe.observe_call(f"{prefix}: lrs after #{j}", _group_lrs, optimizer)
+    for t in own_steps():
+        probe.call(f"{prefix}: fresh get_lr({t})", _fresh_get_lr, cls, case, t)
+
+
+def _step_pair(probe, cls):
+    """Two schedulers alive at once, stepped in turn: A, B, A, B, ..."""
+    made = []
+    for label, (group_lrs, s, gamma) in zip("AB", PAIR):
+        optimizer = group_optimizer(group_lrs)
+        made.append((probe.call(f"pair: {label} new", _new, cls, optimizer, s, gamma), optimizer))
+    for j in range(2 * PAIR_CALLS):
+        scheduler, optimizer = made[j % 2]
+        if scheduler is not FAILED:
+            probe.call(f"pair: step #{j}", _step, scheduler)
+            probe.observe_call(f"pair: lrs after #{j}", _group_lrs, optimizer)
+    for label, case in zip("AB", PAIR):
+        for t in own_steps():
+            probe.call(f"pair: fresh {label} get_lr({t})", _fresh_get_lr, cls, case, t)
 
 
 def _not_plain(value):
@@ -224,12 +250,13 @@ def _not_plain(value):
 
 
 def _run(probe, prefix, scheduler, model, optimizer, x, y, updates):
-    """step(t) before each update t; False when the optimizer broke (the run ends there)."""
+    """Update t at the groups' lrs, then step(), as PyTorch's loop does; False when the optimizer
+    broke (the run ends there)."""
     for t in updates:
-        probe.call(f"{prefix}: step({t})", _step_quiet, scheduler, t)
         probe.observe_call(f"{prefix}: lrs {t}", _group_lrs, optimizer)
         if probe.call(f"{prefix}: update {t}", update, model, optimizer, x, y) is FAILED:
             return False
+        probe.call(f"{prefix}: step after {t}", _step_quiet, scheduler)
     return True
 
 
@@ -261,6 +288,7 @@ def _training_run(probe, cls):
     optimizer = run_optimizer(model)
     optimizer.load_state_dict(optimizer_state)
     scheduler = probe.call("resume: new", _new, cls, optimizer, RUN_STEP_SIZE, RUN_GAMMA)
+    probe.observe_call("resume: lrs after new", _group_lrs, optimizer)
     if scheduler is FAILED or probe.call("resume: load_state_dict", lambda: scheduler.load_state_dict(saved)) is FAILED:
         return
     if _run(probe, "resume", scheduler, model, optimizer, x, y, range(RESUME_AT, RUN_STEPS)):

@@ -55,13 +55,16 @@ def test_every_lr_mistake_is_wrong_somewhere_and_far_beyond_the_tolerance():
 
 
 def test_the_step_calls_make_every_cause_reachable():
-    steps = probe.STEP_ORDER
-    group_lrs, s, gamma = probe.STEP_CASE
-    assert steps[0] == s and 0 in steps, "the first call decays once; update 0 comes after it"
-    assert any(a > b for a, b in zip(steps, steps[1:])), "out of order"
-    assert len(steps) > len(set(steps)), "a repeated update"
+    """step() is called N_CALLS times on each case: case 0 crosses two period boundaries with three
+    groups (one at the optimizer's default lr), and step_size 1 and gamma 1 are among the cases;
+    get_lr is asked on new schedulers as far as a step() that advances twice reaches."""
+    (group_lrs, s, gamma), *_ = probe.STEP_CASES
+    assert probe.N_CALLS >= 2 * s + 1, "two decays, and a call after the second"
     assert len(set(judge.initial_lrs(group_lrs))) == len(group_lrs) and None in group_lrs
-    assert set(range(len(steps))) <= set(probe.step_calls_steps()), "a call counter's values"
+    assert any(s == 1 for _, s, _ in probe.STEP_CASES) and any(g == 1.0 for _, _, g in probe.STEP_CASES)
+    assert set(range(2 * probe.N_CALLS + 1)) <= set(probe.own_steps())
+    (a_lrs, a_s, _), (b_lrs, b_s, _) = probe.PAIR
+    assert probe.PAIR_CALLS > max(a_s, b_s), "each scheduler of the pair decays while the other is stepped"
 
 
 def test_the_resume_point_is_inside_a_period_after_several_decays():
@@ -104,10 +107,38 @@ def test_the_weights_tolerance_admits_other_rounding_and_rejects_an_extra_update
 
 def test_no_misconception_fits_the_reference_answer():
     """On a right answer's evidence no catalogue entry fits: a cause is never named by accident."""
-    for check in ("step_decay_lr",):
-        record = judging.Record(record_of(check, REFERENCE_SCHEDULER), check)
-        evidence = judge.lr_evidence(record)
-        assert [m.cause for m in judge.LR_CATALOGUE if m.fits(evidence)] == []
+    record = judging.Record(record_of("step_decay_lr", REFERENCE_SCHEDULER), "step_decay_lr")
+    assert [m.cause for m in judge.LR_CATALOGUE if m.fits(judge.lr_evidence(record))] == []
+    record = judging.Record(record_of("step_decay_optimizer", REFERENCE_SCHEDULER), "step_decay_optimizer")
+    evidence = judge.step_evidence(record)
+    assert all(calls for _, _, calls in evidence["calls"]) and evidence["pair"] and evidence["pair_own_right"]
+    assert [m.cause for m in judge.STEP_CATALOGUE if m.fits(evidence)] == []
+    used, _ = judge.reference_run()
+    resumed = [tuple(judge.maybe_lrs(record, f"resume: lrs {t}")) for t in range(probe.RESUME_AT, probe.RUN_STEPS)]
+    assert all(judge.same(list(a), list(b)) for a, b in zip(resumed, used[probe.RESUME_AT:]))
+    assert [m.cause for m in judge.RESUME_CATALOGUE if m.fits({"used": used, "resumed": resumed})] == []
+
+
+def test_the_resume_misconceptions_are_told_apart():
+    """Each resume mistake, built from the reference run's lrs, fits its own entry and no other."""
+    used, _ = judge.reference_run()
+    r = probe.RESUME_AT
+    ratio = [[u / u0 for u, u0 in zip(used[t], used[0])] for t in range(probe.RUN_STEPS)]
+    after = range(r, probe.RUN_STEPS)
+    chained_from_0 = [[x * probe.RUN_GAMMA ** (t // probe.RUN_STEP_SIZE - r // probe.RUN_STEP_SIZE) for x in used[0]]
+                      for t in after]
+    mistakes = [
+        ("took the restored optimizer's lrs", [[x * f for x, f in zip(used[r], ratio[t])] for t in after]),
+        ("took the restored optimizer's lrs", [list(used[r])] + [[x * f for x, f in zip(used[r], ratio[t])]
+                                                                  for t in after[1:]]),
+        ("does not hold the position", [list(used[i]) for i in range(probe.RUN_STEPS - r)]),
+        ("leaves the groups at the lrs the constructor set", [list(used[0])] + [list(u) for u in used[r + 1:]]),
+        ("leaves the groups at the lrs the constructor set", chained_from_0),
+        ("no longer writes", [list(used[r])] * (probe.RUN_STEPS - r)),
+    ]
+    for fragment, resumed in mistakes:
+        fitting = [m.cause for m in judge.RESUME_CATALOGUE if m.fits({"used": used, "resumed": resumed})]
+        assert len(fitting) == 1 and fragment in fitting[0], (fragment, fitting)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -140,8 +171,8 @@ def test_a_missing_method_fails_the_check():
         step = None
 
     checks.step_decay_lr(NoStep)
-    with pytest.raises(judging.CheckFailed, match=r"^step\(7\) with .* raised TypeError: 'NoneType' object is not "
-                                                 r"callable\. Likely cause: "):
+    with pytest.raises(judging.CheckFailed, match=r"^the 1st call of step\(\) with .* raised TypeError: 'NoneType' "
+                                                 r"object is not callable\. Likely cause: "):
         checks.step_decay_optimizer(NoStep)
 
 
@@ -208,9 +239,10 @@ def test_whole_records_of_the_wrong_shape_fail_the_check(check):
 # Outcomes the judge reads only to name a mistake, or only at the end (BUGGY's hints read the first ones).
 READ_LATE = {"step_decay_lr": ("case 0: fresh get_lr(1000)", "case 0: repeat #5", "case 0: repeat #1011",
                                "pair: #5", "case 4: lrs after get_lr"),
-             "step_decay_optimizer": ("calls: lrs after new", "calls: fresh get_lr(7)", "run: lrs 299",
-                                      "run: update 299", "run: weights", "resume: state_dict", "resume: lrs 299",
-                                      "resume: weights")}
+             "step_decay_optimizer": ("calls 0: lrs after new", "calls 0: fresh get_lr(7)", "calls 2: step #16",
+                                      "pair: lrs after #15", "pair: fresh B get_lr(30)", "run: lrs 299",
+                                      "run: update 299", "run: step after 299", "run: weights", "resume: state_dict",
+                                      "resume: lrs after new", "resume: lrs 299", "resume: weights")}
 
 
 @pytest.mark.parametrize("check", ["step_decay_lr", "step_decay_optimizer"])
@@ -234,13 +266,15 @@ def test_junk_in_any_outcome_fails_the_check_or_changes_nothing(check, answer):
         assert judged(check, data)
 
 
-def test_a_forged_record_cannot_hide_a_no_op_step():
-    """The judge compares the lrs after each step with the answer's own get_lr on a new scheduler: a
-    record saying the groups held the right lrs 'before' the call gains nothing."""
+def test_a_no_op_step_fails_where_the_lr_first_changes():
+    """The judge compares the lrs after each step() with the answer's own get_lr on a new scheduler
+    (never with the lrs the record says the groups held before): a step() that returns the right
+    lrs without writing them fails at the first decay, and the cause is named."""
     class NoOpStep(REFERENCE_SCHEDULER):
-        def step(self, t):
-            return self.get_lr(t)
+        def step(self):
+            self.position += 1
+            return self.get_lr(self.position)
 
-    data = record_of("step_decay_optimizer", NoOpStep)
-    data["outcomes"]["calls: lrs after new"] = {"value": {"seq": [{"float": 0.06}, {"float": 0.231}, {"float": 0.015}]}}
-    assert "expected [0.06, 0.231, 0.015], got [0.2, 0.77, 0.05]" in judged("step_decay_optimizer", data)
+    message = judged("step_decay_optimizer", record_of("step_decay_optimizer", NoOpStep))
+    assert message.startswith("the param group lrs after the 7th call of step()"), message
+    assert "expected [0.06, 0.231, 0.015], got [0.2, 0.77, 0.05]. Likely cause: " + judge.NOT_WRITTEN in message

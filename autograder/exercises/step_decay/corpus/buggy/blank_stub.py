@@ -1,6 +1,7 @@
 # buggy: the answer cell as released, not answered yet
 class StepDecayScheduler:
-    # Step decay as a factor on each param group's own initial lr (the specification is above).
+    # Step decay as a factor on each param group's own initial lr, with PyTorch's interface:
+    # step() takes no argument and is called after each optimizer update (the specification is above).
 
     def __init__(self, optimizer, step_size, gamma):
         # YOUR CODE HERE
@@ -10,7 +11,7 @@ class StepDecayScheduler:
         # YOUR CODE HERE
         raise NotImplementedError()
 
-    def step(self, t):
+    def step(self):
         # YOUR CODE HERE
         raise NotImplementedError()
 

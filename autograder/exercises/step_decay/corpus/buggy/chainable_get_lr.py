@@ -7,21 +7,30 @@ class StepDecayScheduler:
         self.step_size = step_size
         self.gamma = gamma
         self.base_lrs = [group.setdefault("initial_lr", group["lr"]) for group in optimizer.param_groups]
+        self.last_epoch = 0
+        self._set_lrs()
 
     def get_lr(self, t):
         if t == 0 or t % self.step_size != 0:
             return [group["lr"] for group in self.optimizer.param_groups]
         return [group["lr"] * self.gamma for group in self.optimizer.param_groups]
 
-    def step(self, t):
-        lrs = self.get_lr(t)
+    def _set_lrs(self):
+        lrs = self.get_lr(self.last_epoch)
         for group, lr in zip(self.optimizer.param_groups, lrs):
             group["lr"] = lr
         return lrs
 
+    def step(self):
+        self.last_epoch += 1
+        return self._set_lrs()
+
     def state_dict(self):
-        return {"step_size": self.step_size, "gamma": self.gamma, "base_lrs": list(self.base_lrs)}
+        return {"last_epoch": self.last_epoch, "step_size": self.step_size, "gamma": self.gamma,
+                "base_lrs": list(self.base_lrs)}
 
     def load_state_dict(self, state_dict):
         self.step_size, self.gamma = state_dict["step_size"], state_dict["gamma"]
         self.base_lrs = list(state_dict["base_lrs"])
+        self.last_epoch = state_dict["last_epoch"]
+        self._set_lrs()

@@ -1,5 +1,5 @@
 # buggy: settings in a dict that is a class attribute: every scheduler shares (and overwrites) it
-# fails: step_decay_lr
+# fails: step_decay_lr, step_decay_optimizer
 # expect: shared by every scheduler
 class StepDecayScheduler:
     config = {}
@@ -9,19 +9,27 @@ class StepDecayScheduler:
         self.config["step_size"] = step_size
         self.config["gamma"] = gamma
         self.base_lrs = [group.setdefault("initial_lr", group["lr"]) for group in optimizer.param_groups]
+        self.last_epoch = 0
+        self._set_lrs()
 
     def get_lr(self, t):
         factor = self.config["gamma"] ** (t // self.config["step_size"])
         return [lr * factor for lr in self.base_lrs]
 
-    def step(self, t):
-        lrs = self.get_lr(t)
+    def _set_lrs(self):
+        lrs = self.get_lr(self.last_epoch)
         for group, lr in zip(self.optimizer.param_groups, lrs):
             group["lr"] = lr
         return lrs
 
+    def step(self):
+        self.last_epoch += 1
+        return self._set_lrs()
+
     def state_dict(self):
-        return {"base_lrs": self.base_lrs}
+        return {"last_epoch": self.last_epoch, "base_lrs": self.base_lrs}
 
     def load_state_dict(self, state_dict):
         self.base_lrs = list(state_dict["base_lrs"])
+        self.last_epoch = state_dict["last_epoch"]
+        self._set_lrs()

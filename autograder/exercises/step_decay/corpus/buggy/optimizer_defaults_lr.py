@@ -7,19 +7,27 @@ class StepDecayScheduler:
         self.step_size = step_size
         self.gamma = gamma
         self.base_lr = optimizer.defaults["lr"]
+        self.last_epoch = 0
+        self._set_lrs()
 
     def get_lr(self, t):
         lr = self.base_lr * self.gamma ** (t // self.step_size)
         return [lr] * len(self.optimizer.param_groups)
 
-    def step(self, t):
-        lrs = self.get_lr(t)
+    def _set_lrs(self):
+        lrs = self.get_lr(self.last_epoch)
         for group, lr in zip(self.optimizer.param_groups, lrs):
             group["lr"] = lr
         return lrs
 
+    def step(self):
+        self.last_epoch += 1
+        return self._set_lrs()
+
     def state_dict(self):
-        return {"base_lr": self.base_lr}
+        return {"last_epoch": self.last_epoch, "base_lr": self.base_lr}
 
     def load_state_dict(self, state_dict):
         self.base_lr = state_dict["base_lr"]
+        self.last_epoch = state_dict["last_epoch"]
+        self._set_lrs()

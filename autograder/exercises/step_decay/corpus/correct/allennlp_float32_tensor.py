@@ -7,9 +7,10 @@ class StepDecayScheduler:
         self.optimizer = optimizer
         self.step_size = step_size
         self.gamma = gamma
-        self.last_epoch = -1
+        self.last_epoch = 0
         self.device = optimizer.param_groups[0]["params"][0].device
-        self.base_values = [group.get("initial_lr", group["lr"]) for group in optimizer.param_groups]
+        self.base_values = [group.setdefault("initial_lr", group["lr"]) for group in optimizer.param_groups]
+        self._update_groups()
 
     def get_values(self, t):
         factor = torch.tensor(self.gamma, dtype=torch.float32, device=self.device) ** (t // self.step_size)
@@ -18,12 +19,15 @@ class StepDecayScheduler:
     def get_lr(self, t):
         return [v.item() for v in self.get_values(t)]
 
-    def step(self, t):
-        self.last_epoch = t
-        values = self.get_lr(t)
+    def _update_groups(self):
+        values = self.get_lr(self.last_epoch)
         for param_group, value in zip(self.optimizer.param_groups, values):
             param_group["lr"] = value
         return values
+
+    def step(self):
+        self.last_epoch += 1
+        return self._update_groups()
 
     def state_dict(self):
         return {"last_epoch": self.last_epoch, "base_values": self.base_values}
@@ -31,3 +35,4 @@ class StepDecayScheduler:
     def load_state_dict(self, state_dict):
         self.last_epoch = state_dict["last_epoch"]
         self.base_values = list(state_dict["base_values"])
+        self._update_groups()

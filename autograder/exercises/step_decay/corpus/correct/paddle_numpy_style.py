@@ -11,19 +11,24 @@ class StepDecayScheduler:
         self.optimizer = optimizer
         self.step_size = step_size
         self.gamma = gamma
-        self.base_lrs = np.array([group["lr"] for group in optimizer.param_groups], dtype=np.float64)
-        self.last_epoch = -1
+        self.base_lrs = np.array([group.setdefault("initial_lr", group["lr"]) for group in optimizer.param_groups],
+                                 dtype=np.float64)
+        self.last_epoch = 0
+        self._set_groups()
 
     def get_lr(self, t):
         i = np.floor_divide(t, self.step_size)
         return list(self.base_lrs * np.power(self.gamma, i))
 
-    def step(self, t):
-        self.last_epoch = t
-        lrs = self.get_lr(t)
+    def _set_groups(self):
+        lrs = self.get_lr(self.last_epoch)
         for group, lr in zip(self.optimizer.param_groups, lrs):
             group["lr"] = lr
         return lrs
+
+    def step(self):
+        self.last_epoch += 1
+        return self._set_groups()
 
     def state_dict(self):
         return {"last_epoch": self.last_epoch, "base_lrs": self.base_lrs.tolist(),
@@ -33,3 +38,4 @@ class StepDecayScheduler:
         self.last_epoch = state_dict["last_epoch"]
         self.base_lrs = np.array(state_dict["base_lrs"], dtype=np.float64)
         self.step_size, self.gamma = state_dict["step_size"], state_dict["gamma"]
+        self._set_groups()

@@ -9,11 +9,13 @@ class StepDecayScheduler:
         self.optimizer = optimizer
         self.decay_t = step_size
         self.decay_rate = gamma
+        self.num_updates = 0
         self._initial_param_group_field = f"initial_{self.param_group_field}"
         for group in self.optimizer.param_groups:
             if self._initial_param_group_field not in group:
                 group[self._initial_param_group_field] = group[self.param_group_field]
         self.base_values = [group[self._initial_param_group_field] for group in self.optimizer.param_groups]
+        self.update_groups(self._get_lr(self.num_updates))
 
     def _get_lr(self, t):
         return [v * (self.decay_rate ** (t // self.decay_t)) for v in self.base_values]
@@ -24,14 +26,15 @@ class StepDecayScheduler:
     def update_groups(self, values):
         for param_group, value in zip(self.optimizer.param_groups, values):
             param_group[self.param_group_field] = value
-
-    def step(self, t):
-        values = self._get_lr(t)
-        self.update_groups(values)
         return values
+
+    def step(self):
+        self.num_updates += 1
+        return self.update_groups(self._get_lr(self.num_updates))
 
     def state_dict(self):
         return {key: value for key, value in self.__dict__.items() if key != "optimizer"}
 
     def load_state_dict(self, state_dict):
         self.__dict__.update(state_dict)
+        self.update_groups(self._get_lr(self.num_updates))

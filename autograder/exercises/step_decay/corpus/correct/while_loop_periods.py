@@ -4,7 +4,9 @@ class StepDecayScheduler:
         self.opt = optimizer
         self.size = step_size
         self.g = gamma
-        self.start = tuple(pg["lr"] for pg in optimizer.param_groups)
+        self.start = tuple(pg.setdefault("initial_lr", pg["lr"]) for pg in optimizer.param_groups)
+        self.done = 0
+        self.put(self.get_lr(0))
 
     def get_lr(self, t):
         factor, boundary = 1.0, self.size
@@ -13,14 +15,18 @@ class StepDecayScheduler:
             boundary += self.size
         return [lr * factor for lr in self.start]
 
-    def step(self, t):
-        new = self.get_lr(t)
+    def put(self, new):
         for i, pg in enumerate(self.opt.param_groups):
             pg["lr"] = new[i]
         return new
 
+    def step(self):
+        self.done += 1
+        return self.put(self.get_lr(self.done))
+
     def state_dict(self):
-        return {"size": self.size, "g": self.g, "start": list(self.start)}
+        return {"size": self.size, "g": self.g, "done": self.done, "start": list(self.start)}
 
     def load_state_dict(self, sd):
-        self.size, self.g, self.start = sd["size"], sd["g"], tuple(sd["start"])
+        self.size, self.g, self.done, self.start = sd["size"], sd["g"], sd["done"], tuple(sd["start"])
+        self.put(self.get_lr(self.done))

@@ -1,22 +1,27 @@
-# buggy: step ignores t and counts its own calls (an on_batch_begin hook with its own counter)
+# buggy: state_dict saves the settings and initial lrs but not the position: a resumed run starts again at update 0
 # fails: step_decay_optimizer
-# expect: counts its own calls
+# expect: does not hold the position
 class StepDecayScheduler:
     def __init__(self, optimizer, step_size, gamma):
         self.optimizer = optimizer
         self.step_size = step_size
         self.gamma = gamma
         self.base_lrs = [group.setdefault("initial_lr", group["lr"]) for group in optimizer.param_groups]
+        self.last_epoch = 0
+        self._set_lrs()
 
     def get_lr(self, t):
         return [base_lr * self.gamma ** (t // self.step_size) for base_lr in self.base_lrs]
 
-    def step(self, t):
-        self.calls = getattr(self, "calls", -1) + 1
-        lrs = self.get_lr(self.calls)
+    def _set_lrs(self):
+        lrs = self.get_lr(self.last_epoch)
         for group, lr in zip(self.optimizer.param_groups, lrs):
             group["lr"] = lr
         return lrs
+
+    def step(self):
+        self.last_epoch += 1
+        return self._set_lrs()
 
     def state_dict(self):
         return {"step_size": self.step_size, "gamma": self.gamma, "base_lrs": list(self.base_lrs)}
@@ -24,3 +29,4 @@ class StepDecayScheduler:
     def load_state_dict(self, state_dict):
         self.step_size, self.gamma = state_dict["step_size"], state_dict["gamma"]
         self.base_lrs = list(state_dict["base_lrs"])
+        self._set_lrs()
