@@ -33,10 +33,8 @@ demo: $(SETUP)
 grade: $(SETUP)
 	$(PY) -m autograder grade $(SUBMISSIONS) --out $(OUT) $(if $(JOBS),--jobs $(JOBS))
 
-# compileall first: every Python process of the suite (grade and check runs, kernels) then reads the
-# package's bytecode instead of compiling it again (even where PYTHONDONTWRITEBYTECODE is set)
 test: $(SETUP)
-	$(PY) -m compileall -q autograder tests && $(PY) -m pytest -q -n 3 --dist loadfile --no-loadscope-reorder
+	$(PY) -m pytest -q -n 3 --dist loadfile --no-loadscope-reorder
 
 bench: $(SETUP)
 	$(PY) -m autograder.bench
