@@ -37,7 +37,12 @@ def build_course_cached(root, assignments, version):
         except OSError:
             build_course(root, assignments)
             return
-    _copy(kept, Path(root))
+    try:
+        os.utime(kept)                  # used now: the last to be dropped
+        _copy(kept, Path(root))
+    except FileNotFoundError:           # dropped meanwhile by another grader's _keep
+        shutil.rmtree(root, ignore_errors=True)
+        build_course(root, assignments)
 
 
 def _complete(kept, assignments):
@@ -47,7 +52,7 @@ def _complete(kept, assignments):
 
 def _keep(kept, assignments):
     """Build into a folder of our own beside `kept`, then rename it into place (atomic: graders
-    started together each build, one keeps its copy); drop the oldest beyond KEEP."""
+    started together each build, one keeps its copy); drop the least recently used beyond KEEP."""
     kept.parent.mkdir(parents=True, exist_ok=True)
     building = Path(tempfile.mkdtemp(prefix=".building-", dir=kept.parent))
     try:

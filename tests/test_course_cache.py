@@ -64,3 +64,16 @@ def test_a_cache_that_cannot_be_written_is_skipped(tmp_path, cache):
         if cache.is_dir():
             os.chmod(cache, 0o700)
     assert workspace.max_scores[LR] > 0 and (workspace.course / "gradebook.db").is_file()
+
+
+def test_a_course_dropped_from_the_cache_while_copied_is_built_in_place(tmp_path, cache, monkeypatch):
+    prepared(tmp_path / "first")
+    real_copy = course_cache._copy
+
+    def vanishing(kept, root):          # another grader drops the entry half-way through the copy
+        real_copy(kept, root)
+        raise FileNotFoundError(kept / "gradebook.db")
+
+    monkeypatch.setattr(course_cache, "_copy", vanishing)
+    workspace = prepared(tmp_path / "second")
+    assert workspace.max_scores[LR] > 0 and (workspace.course / "gradebook.db").is_file()
