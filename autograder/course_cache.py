@@ -9,6 +9,8 @@ import shutil
 import tempfile
 from pathlib import Path
 
+import nbgrader
+
 from .course import REPO, build_course
 
 KEEP = 8        # built courses kept; older ones go (a course is about 1 MB)
@@ -26,8 +28,6 @@ def build_course_cached(root, assignments, version):
     """build_course(root, assignments), copied from the cache when a course of this `version`
     (workspace.solutions_digest: the solutions and the grading code) and nbgrader's was built
     before; else built, kept, then copied. A cache that cannot be written is skipped."""
-    import nbgrader
-
     # the project's path too: the course's nbgrader_config.py names it
     key = hashlib.sha256(f"{version} {sorted(assignments)} {REPO} nbgrader {nbgrader.__version__}".encode())
     kept = cache_folder() / key.hexdigest()[:32]
