@@ -1,10 +1,10 @@
 """The notebooks' shape (issue 11): visible tests a student can read, answers to every "Think
 about it", claims that report on a student's run and fail CI, and a course that runs from any
-folder. (`make` on a fresh clone: test_makefile.py; `make figures`: test_figures.py.)
+folder. (`make` on a fresh clone: test_makefile.py; `make figures`: test_figures.py; `jupyter
+nbconvert --execute` from another folder: test_solutions.py.)
 """
 import json
 import os
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -186,24 +186,3 @@ def test_the_project_is_installed_editable_without_copying_the_grading_code(tmp_
     assert found["files"] is not None, "the project is not installed into this environment: run `make setup`"
     copied = [f for f in found["files"] if f.startswith("autograder/")]
     assert not copied, f"the install copied the grading code into site-packages: {copied[:5]}"
-
-
-# The quickest solution notebook that imports the hidden checks (about 25 s on 2 cores).
-NBCONVERT_STEM = "01_lr_schedules"
-
-
-def test_nbconvert_executes_a_solution_from_another_folder(tmp_path, env_without_the_project):
-    """`jupyter nbconvert --to notebook --execute` as CI and instructors run it: no PYTHONPATH,
-    a working directory outside the project. (A copy of the notebook runs, so its figures land
-    in the scratch folder, not in solutions/figures.)"""
-    folder, elsewhere = tmp_path / "course", tmp_path / "elsewhere"
-    folder.mkdir(), elsewhere.mkdir()
-    shutil.copyfile(SOLUTIONS / f"{NBCONVERT_STEM}.ipynb", folder / f"{NBCONVERT_STEM}.ipynb")
-    jupyter = Path(sys.executable).parent / "jupyter"
-    run = subprocess.run([str(jupyter), "nbconvert", "--to", "notebook", "--execute",
-                          "--output", str(tmp_path / "executed.ipynb"), str(folder / f"{NBCONVERT_STEM}.ipynb")],
-                         cwd=elsewhere, env=env_without_the_project,
-                         capture_output=True, text=True, timeout=600)
-    assert run.returncode == 0, run.stderr[-4000:]
-    assert list((folder / "figures").glob("*.png")), "the notebook wrote no figure beside itself"
-    assert not list(elsewhere.iterdir())

@@ -1,8 +1,15 @@
 """Every solution notebook executes top to bottom (its claims and hidden tests included) and
 regenerates its figures. It runs strictly (LR_COURSE_STRICT=1, as in CI): a claim of the text that
-does not hold fails the run instead of being reported."""
+does not hold fails the run instead of being reported.
+
+One of them (NBCONVERT_STEM) runs as CI and instructors run it: `jupyter nbconvert --to notebook
+--execute` on a copy, with no PYTHONPATH, from a working directory outside the project."""
 
 import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
 
 import nbformat
 import pytest
@@ -10,10 +17,31 @@ import pytest
 from autograder.course import SOLUTIONS, assignment_ids
 from autograder.solutions import execute_solution
 
+# The quickest solution notebook that imports the hidden checks.
+NBCONVERT_STEM = "01_lr_schedules"
+
+
+def nbconvert_from_elsewhere(stem, tmp_path, env):
+    """Run a copy of solutions/<stem>.ipynb with the jupyter command from an empty folder; the
+    figures land beside the copy (tmp_path/figures), nothing in the folder it ran from."""
+    elsewhere, executed = tmp_path / "elsewhere", tmp_path / "executed.ipynb"
+    elsewhere.mkdir()
+    shutil.copyfile(SOLUTIONS / f"{stem}.ipynb", tmp_path / f"{stem}.ipynb")
+    jupyter = Path(sys.executable).parent / "jupyter"
+    run = subprocess.run([str(jupyter), "nbconvert", "--to", "notebook", "--execute",
+                          "--output", str(executed), str(tmp_path / f"{stem}.ipynb")],
+                         cwd=elsewhere, env=env, capture_output=True, text=True, timeout=600)
+    assert run.returncode == 0, run.stderr[-4000:]
+    assert not list(elsewhere.iterdir()), "the run wrote into the folder it was started from"
+    return nbformat.read(str(executed), as_version=4)
+
 
 @pytest.mark.parametrize("stem", assignment_ids())
-def test_solution_executes_and_writes_its_figures(stem, tmp_path):
-    notebook, _ = execute_solution(stem, workdir=tmp_path)
+def test_solution_executes_and_writes_its_figures(stem, tmp_path, env_without_the_project):
+    if stem == NBCONVERT_STEM:
+        notebook = nbconvert_from_elsewhere(stem, tmp_path, env_without_the_project)
+    else:
+        notebook, _ = execute_solution(stem, workdir=tmp_path)
     errors = [o for c in notebook.cells for o in c.get("outputs", []) if o.get("output_type") == "error"]
     assert not errors, errors
     printed = "".join(o.get("text", "") for c in notebook.cells for o in c.get("outputs", [])
