@@ -167,19 +167,30 @@ def step_decay_lr(cls):
     return probe.record()
 
 
-def _pair(probe, cls):
-    """Two schedulers alive at once, asked in turn; then each one's answers alone."""
+def _new_pair(probe, cls):
+    """[(scheduler, optimizer)] for A and B of PAIR, both alive at once ("pair: A new", "pair: B new")."""
     made = []
     for label, (group_lrs, s, gamma) in zip("AB", PAIR):
         optimizer = group_optimizer(group_lrs)
         made.append((probe.call(f"pair: {label} new", _new, cls, optimizer, s, gamma), optimizer))
+    return made
+
+
+def _fresh_pair(probe, cls, steps):
+    """Each of A's and B's get_lr(t) on a new scheduler of its own, for t in `steps`."""
+    for label, case in zip("AB", PAIR):
+        for t in steps:
+            probe.call(f"pair: fresh {label} get_lr({t})", _fresh_get_lr, cls, case, t)
+
+
+def _pair(probe, cls):
+    """Two schedulers alive at once, asked in turn; then each one's answers alone."""
+    made = _new_pair(probe, cls)
     for j, t in enumerate(PAIR_STEPS):
         scheduler, optimizer = made[j % 2]
         if scheduler is not FAILED:
             probe.call(f"pair: #{j}", _get_lr, scheduler, t)
-    for label, case in zip("AB", PAIR):
-        for t in sorted(set(PAIR_STEPS)):
-            probe.call(f"pair: fresh {label} get_lr({t})", _fresh_get_lr, cls, case, t)
+    _fresh_pair(probe, cls, sorted(set(PAIR_STEPS)))
 
 
 def step_decay_optimizer(cls):
@@ -221,18 +232,13 @@ def _step_calls(probe, cls, prefix, case):
 
 def _step_pair(probe, cls):
     """Two schedulers alive at once, stepped in turn: A, B, A, B, ..."""
-    made = []
-    for label, (group_lrs, s, gamma) in zip("AB", PAIR):
-        optimizer = group_optimizer(group_lrs)
-        made.append((probe.call(f"pair: {label} new", _new, cls, optimizer, s, gamma), optimizer))
+    made = _new_pair(probe, cls)
     for j in range(2 * PAIR_CALLS):
         scheduler, optimizer = made[j % 2]
         if scheduler is not FAILED:
             probe.call(f"pair: step #{j}", _step, scheduler)
             probe.observe_call(f"pair: lrs after #{j}", _group_lrs, optimizer)
-    for label, case in zip("AB", PAIR):
-        for t in own_steps():
-            probe.call(f"pair: fresh {label} get_lr({t})", _fresh_get_lr, cls, case, t)
+    _fresh_pair(probe, cls, own_steps())
 
 
 def _not_plain(value):
